@@ -1,0 +1,321 @@
+//! Parsing and checking of `trellis.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::router::{PatternError, RoutePattern};
+
+/// The name of the configuration file at the top of an app directory.
+pub const CONFIG_FILE: &str = "trellis.toml";
+
+/// A loaded and checked `trellis.toml`.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The app directory: the folder that holds `trellis.toml`.
+    pub dir: PathBuf,
+    /// The page title, `Trellis` when unset.
+    pub title: String,
+    /// The routes in file order.
+    pub routes: Vec<RouteConfig>,
+    /// Resource limits for guest calls.
+    pub limits: Limits,
+}
+
+/// One route: a path pattern and the guest that renders it.
+#[derive(Clone, Debug)]
+pub struct RouteConfig {
+    /// The path pattern, such as `/items/:id`.
+    pub pattern: RoutePattern,
+    /// Where the route's component comes from.
+    pub source: RouteSource,
+}
+
+/// Where a route's component comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteSource {
+    /// A guest crate directory (absolute), built by `trellis build`.
+    Crate(PathBuf),
+    /// A built component file (absolute).
+    Component(PathBuf),
+}
+
+/// Resource limits for guest calls, from the `[limits]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Limits {
+    /// Maximum linear memory of one guest instance, in MiB.
+    pub memory_mib: u32,
+    /// CPU deadline of one guest call (a prerender, a mount or an event), in
+    /// milliseconds.
+    pub cpu_ms: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // 64 MiB holds a large route's VDOM many times over while keeping a
+        // runaway allocation cheap; one second is far above a normal render
+        // (tens of microseconds) yet short enough that a looping guest is
+        // noticed quickly.
+        Self {
+            memory_mib: 64,
+            cpu_ms: 1000,
+        }
+    }
+}
+
+/// The error returned when `trellis.toml` cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("failed to read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("invalid {path}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A route's path pattern is invalid.
+    #[error("invalid route path in {file}")]
+    Pattern {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: PatternError,
+    },
+    /// A route names neither or both of `crate` and `component`.
+    #[error("route {path} in {file} must set exactly one of `crate` and `component`")]
+    Source {
+        /// The file.
+        file: PathBuf,
+        /// The route's path pattern.
+        path: String,
+    },
+    /// Two routes have the same pattern.
+    #[error("route {path} appears twice in {file}")]
+    Duplicate {
+        /// The file.
+        file: PathBuf,
+        /// The repeated path pattern.
+        path: String,
+    },
+    /// The file defines no route.
+    #[error("{file} defines no route: add a [[routes]] table")]
+    NoRoutes {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A limit is zero.
+    #[error("limit `{name}` in {file} must be greater than zero")]
+    ZeroLimit {
+        /// The file.
+        file: PathBuf,
+        /// The limit's key.
+        name: &'static str,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+    #[serde(default)]
+    limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    path: String,
+    #[serde(rename = "crate")]
+    crate_dir: Option<PathBuf>,
+    component: Option<PathBuf>,
+}
+
+impl AppConfig {
+    /// Loads `trellis.toml` from the app directory `dir`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError`] when the file is missing or unreadable, is not
+    /// valid TOML of the documented shape, or defines invalid, duplicate or
+    /// no routes.
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
+        let file = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        Self::parse(dir, &text)
+    }
+
+    /// Parses the text of a `trellis.toml` that lives in `dir`.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppConfig::load`], except for reading.
+    pub fn parse(dir: &Path, text: &str) -> Result<Self, ConfigError> {
+        let file = dir.join(CONFIG_FILE);
+        let raw: RawConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: file.clone(),
+            source,
+        })?;
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+
+        let mut routes: Vec<RouteConfig> = Vec::with_capacity(raw.routes.len());
+        for route in raw.routes {
+            let pattern =
+                RoutePattern::parse(&route.path).map_err(|source| ConfigError::Pattern {
+                    file: file.clone(),
+                    source,
+                })?;
+            let source = match (route.crate_dir, route.component) {
+                (Some(crate_dir), None) => RouteSource::Crate(dir.join(crate_dir)),
+                (None, Some(component)) => RouteSource::Component(dir.join(component)),
+                _ => {
+                    return Err(ConfigError::Source {
+                        file,
+                        path: route.path,
+                    });
+                }
+            };
+            if routes
+                .iter()
+                .any(|existing| existing.pattern.as_str() == pattern.as_str())
+            {
+                return Err(ConfigError::Duplicate {
+                    file,
+                    path: route.path,
+                });
+            }
+            routes.push(RouteConfig { pattern, source });
+        }
+        if routes.is_empty() {
+            return Err(ConfigError::NoRoutes { file });
+        }
+        for (name, value) in [
+            ("memory-mib", raw.limits.memory_mib),
+            ("cpu-ms", raw.limits.cpu_ms),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::ZeroLimit { file, name });
+            }
+        }
+
+        Ok(Self {
+            dir,
+            title: raw.title.unwrap_or_else(|| "Trellis".to_string()),
+            routes,
+            limits: raw.limits,
+        })
+    }
+
+    /// Returns the guest crate directories of the app, without repeats, in
+    /// route order.
+    pub fn crate_dirs(&self) -> Vec<&Path> {
+        let mut dirs: Vec<&Path> = Vec::new();
+        for route in &self.routes {
+            if let RouteSource::Crate(dir) = &route.source
+                && !dirs.contains(&dir.as_path())
+            {
+                dirs.push(dir);
+            }
+        }
+        dirs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_routes_and_limits() {
+        let text = r#"
+            title = "Todo"
+            [[routes]]
+            path = "/"
+            crate = "list"
+            [[routes]]
+            path = "/items/:id"
+            component = "item.wasm"
+            [limits]
+            memory-mib = 8
+        "#;
+
+        let config = AppConfig::parse(Path::new("/app"), text).unwrap();
+
+        assert_eq!(config.title, "Todo");
+        assert_eq!(config.routes.len(), 2);
+        assert_eq!(
+            config.routes[0].source,
+            RouteSource::Crate("/app/list".into())
+        );
+        assert_eq!(
+            config.routes[1].source,
+            RouteSource::Component("/app/item.wasm".into())
+        );
+        assert_eq!(config.limits.memory_mib, 8);
+        assert_eq!(config.limits.cpu_ms, Limits::default().cpu_ms);
+    }
+
+    #[test]
+    fn rejects_route_with_both_sources() {
+        let text = "[[routes]]\npath = \"/\"\ncrate = \".\"\ncomponent = \"x.wasm\"\n";
+
+        let error = AppConfig::parse(Path::new("/app"), text).unwrap_err();
+
+        assert!(matches!(error, ConfigError::Source { .. }), "{error}");
+    }
+
+    #[test]
+    fn rejects_duplicate_route() {
+        let text =
+            "[[routes]]\npath = \"/a\"\ncrate = \".\"\n[[routes]]\npath = \"/a\"\ncrate = \"b\"\n";
+
+        let error = AppConfig::parse(Path::new("/app"), text).unwrap_err();
+
+        assert!(matches!(error, ConfigError::Duplicate { .. }), "{error}");
+    }
+
+    #[test]
+    fn rejects_unknown_key() {
+        let text = "[[routes]]\npath = \"/\"\ncrate = \".\"\n[limits]\nmemory = 3\n";
+
+        let error = AppConfig::parse(Path::new("/app"), text).unwrap_err();
+
+        assert!(matches!(error, ConfigError::Parse { .. }), "{error}");
+    }
+
+    #[test]
+    fn rejects_no_routes() {
+        let error = AppConfig::parse(Path::new("/app"), "title = \"x\"\n").unwrap_err();
+
+        assert!(matches!(error, ConfigError::NoRoutes { .. }), "{error}");
+    }
+
+    #[test]
+    fn rejects_zero_limit() {
+        let text = "[[routes]]\npath = \"/\"\ncrate = \".\"\n[limits]\ncpu-ms = 0\n";
+
+        let error = AppConfig::parse(Path::new("/app"), text).unwrap_err();
+
+        assert!(
+            matches!(error, ConfigError::ZeroLimit { name: "cpu-ms", .. }),
+            "{error}"
+        );
+    }
+}
