@@ -1,4 +1,4 @@
-//! What event handlers receive and return.
+//! Event payloads and the return type of event handlers.
 
 use std::fmt::Display;
 
@@ -106,8 +106,8 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Form {
     }
 }
 
-/// What an event handler may return: `()`, or a `Result<(), E>` whose error
-/// becomes the event's error message.
+/// The return type of an event handler: `()`, or a `Result<(), E>` whose
+/// error becomes the event's error message.
 ///
 /// A handler that returns an error has still run, so state that it changed
 /// before it failed stays changed.

@@ -26,7 +26,7 @@ impl<R: Route> Mounted for Instance<R> {
 }
 
 thread_local! {
-    // A component instance holds one route, created on the first call.
+    // One route per component instance, created on the first call.
     static MOUNTED: RefCell<Option<Box<dyn Mounted>>> = const { RefCell::new(None) };
 }
 
@@ -42,8 +42,7 @@ fn with_mounted<R: Route, T>(make: fn() -> R, f: impl FnOnce(&mut dyn Mounted) -
 ///
 /// # Errors
 ///
-/// Never fails today; the `result` leaves room for routes that report a load
-/// error instead of rendering.
+/// None: it always returns `Ok`, because [`Route::render`] cannot fail.
 pub fn render<R: Route>(make: fn() -> R) -> Result<Vec<u8>, String> {
     Ok(with_mounted(make, |mounted| mounted.render()))
 }

@@ -2,11 +2,12 @@
 //!
 //! The host keeps one key-value store per render session (one browser tab).
 //! Every route of the tab reads and writes it, and a write re-renders every
-//! mounted route that read the key. Values are encoded with bincode 2's serde
-//! support (standard configuration), which is compact but not
-//! self-describing: every route that shares a key must use the same Rust type
-//! for it, and types that need `deserialize_any` (such as
-//! `#[serde(untagged)]` enums) do not work.
+//! mounted route that read the key.
+//!
+//! Values are encoded with bincode 2's serde support (standard
+//! configuration), which is compact but not self-describing. So every route
+//! that shares a key must use the same Rust type for it, and types that need
+//! `deserialize_any` (such as `#[serde(untagged)]` enums) do not work.
 //!
 //! Writes ([`set`], [`update`], [`remove`]) belong in event handlers. The
 //! host traps a prerender that writes, because a prerender must not change
@@ -44,7 +45,7 @@ pub enum GlobalError {
     Decode {
         /// The key read.
         key: String,
-        /// What bincode reported.
+        /// The message bincode returned.
         reason: String,
     },
     /// The value could not be encoded, for example because its `Serialize`
@@ -52,7 +53,7 @@ pub enum GlobalError {
     Encode {
         /// The key written.
         key: String,
-        /// What bincode reported.
+        /// The message bincode returned.
         reason: String,
     },
 }

@@ -8,6 +8,8 @@
 //! Tag and attribute names are ASCII-lowercased, because HTML is
 //! case-insensitive and the VDOM stores them in lowercase.
 
+use std::fmt::Display;
+
 use trellis_core::vdom::{self, Attr, EventKind, HandlerId, Listener, RESERVED_ATTR_PREFIX};
 
 use crate::event::{Form, HandlerResult, Payload};
@@ -74,9 +76,10 @@ pub fn el<R>(tag: impl Into<String>) -> Element<R> {
     }
 }
 
-/// Creates a text node.
-pub fn text<R>(text: impl Into<String>) -> View<R> {
-    View::Text(text.into())
+/// Creates a text node from anything that implements `Display`, such as a
+/// string or a number.
+pub fn text<R>(text: impl Display) -> View<R> {
+    View::Text(text.to_string())
 }
 
 macro_rules! tag_functions {
@@ -227,9 +230,10 @@ impl<R: 'static> Element<R> {
         self
     }
 
-    /// Appends a text child.
-    pub fn text(self, text: impl Into<String>) -> Self {
-        self.child(View::Text(text.into()))
+    /// Appends a text child made from anything that implements `Display`,
+    /// such as a string or a number.
+    pub fn text(self, text: impl Display) -> Self {
+        self.child(View::Text(text.to_string()))
     }
 
     /// Runs `handler` when the element is clicked.

@@ -35,7 +35,7 @@
 //!         div()
 //!             .class("counter")
 //!             .child(button().id("decrement").text("-1").on_click(|s: &mut Self| s.count -= 1))
-//!             .child(span().id("count").text(self.count.to_string()))
+//!             .child(span().id("count").text(self.count))
 //!             .child(button().id("increment").text("+1").on_click(|s: &mut Self| s.count += 1))
 //!             .child(input().id("echo-input").value(&self.echo).on_input(|s: &mut Self, value| s.echo = value))
 //!             .child(p().id("echo").text(&self.echo))
@@ -55,7 +55,7 @@
 //! # How state and handlers live
 //!
 //! The host keeps one guest instance per mounted route, so the route struct
-//! lives as long as the route is mounted in a browser tab; a prerender uses a
+//! lives as long as the route is mounted in a browser tab. A prerender uses a
 //! throwaway instance. Each render numbers its event handlers from 0 in
 //! document order and keeps their closures until the next render. The
 //! browser only ever sees those numbers, as `data-trellis-<event>`

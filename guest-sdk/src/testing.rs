@@ -1,7 +1,7 @@
 //! Runs routes natively in unit tests, with an in-process stand-in for the
 //! host.
 //!
-//! [`TestHost`] holds one route instance, renders it, finds elements by `id`
+//! [`TestHost`] owns one route instance, renders it, finds elements by `id`
 //! and fires events at their handlers, as the browser and the real host do.
 //! The global store is thread-local: every `TestHost` on one thread shares
 //! it, as the routes of one browser tab do, and the default test harness
@@ -57,7 +57,7 @@ impl<R: Route + Default> Default for TestHost<R> {
 
 impl<R: Route> TestHost<R> {
     /// Creates a host for the route that `make` creates. As in the guest,
-    /// `make` runs on the first render or event, so it sees the request set
+    /// `make` runs on the first render or event, so it reads the request set
     /// with [`path`](Self::path), [`param`](Self::param) and
     /// [`query`](Self::query).
     pub fn new(make: impl FnOnce() -> R + 'static) -> Self {

@@ -21,7 +21,7 @@ impl Route for Counter {
                     .text("-")
                     .on_click(|s: &mut Self| s.count -= 1),
             )
-            .child(span().id("count").text(self.count.to_string()))
+            .child(span().id("count").text(self.count))
             .child(
                 button()
                     .id("inc")
@@ -259,7 +259,7 @@ impl Route for Writer {
     fn render(&self) -> Element<Self> {
         let shared: Shared = global::get("shared").unwrap_or_default();
         div()
-            .child(span().id("value").text(shared.clicks.to_string()))
+            .child(span().id("value").text(shared.clicks))
             .child(
                 button().id("bump").on_click(|_: &mut Self| {
                     global::update("shared", |s: &mut Shared| s.clicks += 1)
@@ -280,7 +280,7 @@ struct Reader;
 impl Route for Reader {
     fn render(&self) -> Element<Self> {
         let shared: Shared = global::get("shared").unwrap_or_default();
-        span().id("value").text(shared.clicks.to_string())
+        span().id("value").text(shared.clicks)
     }
 }
 
@@ -418,12 +418,13 @@ struct Failing {
 
 impl Route for Failing {
     fn render(&self) -> Element<Self> {
-        button().id("try").text(self.tries.to_string()).on_click(
-            |s: &mut Self| -> Result<(), String> {
+        button()
+            .id("try")
+            .text(self.tries)
+            .on_click(|s: &mut Self| -> Result<(), String> {
                 s.tries += 1;
                 Err(format!("attempt {} failed", s.tries))
-            },
-        )
+            })
     }
 }
 

@@ -28,7 +28,7 @@ impl Route for Counter {
                             .on_click(|s: &mut Self| s.count -= 1),
                     )
                     // The number must stay the only child of `#count`.
-                    .child(span().id("count").text(self.count.to_string()))
+                    .child(span().id("count").text(self.count))
                     .child(
                         button()
                             .id("increment")

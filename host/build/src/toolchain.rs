@@ -107,11 +107,12 @@ pub enum ToolchainProblem {
 impl fmt::Display for ToolchainProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::RustupTargetMissing { toolchain } => write!(
-                f,
-                "rustup toolchain {toolchain} has no {GUEST_TARGET} target \
-                 (rustup users can run `rustup target add {GUEST_TARGET}`)"
-            ),
+            Self::RustupTargetMissing { toolchain } => {
+                write!(
+                    f,
+                    "rustup toolchain {toolchain} has no {GUEST_TARGET} target"
+                )
+            }
             Self::MissingFile { path, package } => {
                 write!(f, "{} not found (Debian package {package})", path.display())
             }
@@ -138,11 +139,11 @@ fn describe_problems(problems: &[ToolchainProblem]) -> String {
         text.push_str(&problem.to_string());
     }
     text.push_str(&format!(
-        "\nto fix this, run scripts/setup-guest-toolchain from the Trellis repository, \
-         or run `apt-get install --no-install-recommends rustc-web cargo-web rust-web-src lld-N wasi-libc` \
-         (N being the LLVM major version of `/usr/bin/rustc -vV`) \
-         and `cargo install --locked wasm-component-ld@{WASM_COMPONENT_LD_VERSION}`; \
-         with rustup, `rustup target add {GUEST_TARGET}` is enough"
+        "\nto install one, run scripts/setup-guest-toolchain from the Trellis repository. \
+         It runs `apt-get install --no-install-recommends rustc-web cargo-web rust-web-src lld-N wasi-libc`, \
+         where N is the LLVM major version of `/usr/bin/rustc -vV`, \
+         and `cargo install --locked wasm-component-ld@{WASM_COMPONENT_LD_VERSION}`. \
+         With rustup, `rustup target add {GUEST_TARGET}` is enough"
     ));
     text
 }
@@ -207,6 +208,9 @@ impl Toolchain {
 
 /// Checks the rustup route. Returns `Ok(None)` when rustup is not installed,
 /// and a problem when it is but the active toolchain lacks the target.
+///
+/// NOTE: the tests run this route only against a fake `rustup` script; no
+/// build through a real rustup `wasm32-wasip2` target has been run.
 fn detect_rustup(env: &DetectEnv) -> Result<Option<Toolchain>, ToolchainProblem> {
     let Some(rustup) = env.find_program("rustup") else {
         return Ok(None);

@@ -1,1 +1,215 @@
-fn main() {}
+//! The `trellis` command: builds an app's guests, serves the app, and
+//! prerenders its routes to static HTML.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use trellis_app::AppConfig;
+use trellis_build::{BuildOptions, BuiltRoute};
+use trellis_runtime::{RouteSpec, Runtime, RuntimeOptions};
+use trellis_server::{App, ServerOptions, SessionId};
+
+/// Build, serve and prerender Trellis apps.
+///
+/// Log output goes to standard error; set RUST_LOG (for example
+/// `RUST_LOG=trellis=debug`) to choose what is logged.
+#[derive(Debug, Parser)]
+#[command(name = "trellis", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile the app's guest crates to WebAssembly components.
+    Build {
+        /// The app directory, which holds trellis.toml.
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+    },
+    /// Serve the app over HTTP and Socket.IO, building stale guests first.
+    Serve {
+        /// The app directory, which holds trellis.toml.
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+        /// The address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+        /// Mark the session cookie `Secure`; set it when clients reach the
+        /// app over HTTPS (through a proxy that terminates TLS).
+        #[arg(long)]
+        secure_cookies: bool,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Write the HTML document that `GET PATH` returns, without a server.
+    Prerender {
+        /// The app directory, which holds trellis.toml.
+        app_dir: PathBuf,
+        /// The path to prerender, with an optional query, such as `/items/4`.
+        path: String,
+        /// Write the document to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RuntimeArgs {
+    /// Use the components already built instead of running the guest build
+    /// first.
+    #[arg(long)]
+    no_build: bool,
+    /// How many guest instances may exist at once (mounted routes plus
+    /// prerenders in progress); sizes the instance pool.
+    #[arg(long, default_value_t = 1000)]
+    max_instances: u32,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build { app_dir } => {
+            let config = load_config(&app_dir)?;
+            let routes = trellis_build::build_app(&config, &BuildOptions::for_app(&config))?;
+            for route in routes {
+                println!("{} -> {}", route.pattern.as_str(), route.component.display());
+            }
+            Ok(())
+        }
+        Command::Serve {
+            app_dir,
+            listen,
+            secure_cookies,
+            runtime,
+        } => {
+            let config = load_config(&app_dir)?;
+            let runtime_options = runtime_options(&config, &runtime);
+            let loaded = load_runtime(&config, &runtime, runtime_options)?;
+            let options = ServerOptions {
+                secure_cookies,
+                ..ServerOptions::default()
+            };
+            let app = App::new(loaded, config.title.clone(), options);
+            tokio_runtime()?.block_on(serve(app, listen))
+        }
+        Command::Prerender {
+            app_dir,
+            path,
+            out,
+            runtime,
+        } => {
+            if !path.starts_with('/') {
+                bail!("the path {path:?} must start with `/`");
+            }
+            let config = load_config(&app_dir)?;
+            let runtime_options = runtime_options(&config, &runtime);
+            let loaded = load_runtime(&config, &runtime, runtime_options)?;
+            let app = App::new(loaded, config.title.clone(), ServerOptions::default());
+            let page = tokio_runtime()?.block_on(app.prerender(&path, &SessionId::generate()));
+            match &out {
+                Some(file) => std::fs::write(file, &page.html).with_context(|| format!("failed to write {}", file.display()))?,
+                None => print!("{}", page.html),
+            }
+            if page.status != 200 {
+                bail!("prerendering {path} gave HTTP status {}", page.status);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn load_config(app_dir: &Path) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig::load(app_dir)?)
+}
+
+fn runtime_options(config: &AppConfig, args: &RuntimeArgs) -> RuntimeOptions {
+    RuntimeOptions {
+        limits: config.limits,
+        max_instances: Some(args.max_instances),
+        cache_dir: Some(trellis_runtime::cache_dir(&config.dir.join(".trellis"))),
+    }
+}
+
+fn load_runtime(config: &AppConfig, args: &RuntimeArgs, options: RuntimeOptions) -> anyhow::Result<Runtime> {
+    let build_options = BuildOptions::for_app(config);
+    let routes: Vec<BuiltRoute> = if args.no_build {
+        trellis_build::resolve_components(config, &build_options)?
+    } else {
+        trellis_build::build_app(config, &build_options)?
+    };
+    let specs = routes
+        .into_iter()
+        .map(|route| RouteSpec {
+            pattern: route.pattern,
+            component: route.component,
+        })
+        .collect();
+    Ok(Runtime::load(specs, options)?)
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+async fn serve(app: Arc<App>, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("failed to listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    tracing::info!("listening on http://{address}");
+    trellis_server::serve(app, listener, shutdown_signal()).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %error, "failed to listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "failed to listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("received Ctrl-C; shutting down"),
+        () = terminate => tracing::info!("received SIGTERM; shutting down"),
+    }
+}

@@ -7,8 +7,11 @@
 
 use crate::vdom::{Attr, Element, EventKind, HandlerId, Listener, Node};
 
-/// Tags that may have any children.
-const CONTAINER_TAGS: [&str; 9] = ["a", "b", "button", "div", "li", "p", "pre", "section", "ul"];
+/// Tags that may have any children and that the HTML parser never closes
+/// or moves on its own, so that serialized trees parse back to the same DOM
+/// (a `p` inside a `p`, an `a` inside an `a` or an `li` inside an `li` would
+/// not).
+const CONTAINER_TAGS: [&str; 7] = ["b", "div", "em", "pre", "section", "span", "ul"];
 /// Void tags, which get no children.
 const VOID_TAGS: [&str; 3] = ["br", "img", "input"];
 /// Tags that may contain only text.

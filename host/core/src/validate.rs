@@ -230,6 +230,10 @@ pub fn is_valid_attr_name(name: &str) -> bool {
 /// Returns [`InvalidTree`] for the first element that breaks a rule, as
 /// listed in [`InvalidTreeKind`]. The tree may then have been partly
 /// rewritten.
+// TODO: nesting that the HTML parser restructures (a block element inside a
+// `p`, an `a` inside an `a`, table rows outside a `tbody`) is not rejected.
+// Such a tree prerenders to a DOM whose shape differs from the tree, so
+// later patch paths miss and the client mounts the route again.
 pub fn sanitize(node: &mut Node) -> Result<Vec<Warning>, InvalidTree> {
     let mut warnings = Vec::new();
     let mut path = vec![0];

@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use socketioxide::SocketIo;
+use socketioxide::handler::ConnectHandler;
 use socketioxide::extract::SocketRef;
 use trellis_runtime::Runtime;
 
@@ -80,9 +81,18 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .max_payload(app.options.max_message_bytes)
         .build_layer();
     let socket_app = Arc::clone(&app);
-    io.ns("/", async move |socket: SocketRef| {
-        render_session::on_connect(Arc::clone(&socket_app), socket);
-    });
+    // The render session's message handlers are registered in a connect
+    // middleware, which socketioxide awaits before it acknowledges the
+    // connection; a plain connect handler runs in a spawned task, so a
+    // client's first `mount` could arrive before the handlers exist.
+    let register = move |socket: SocketRef| {
+        let app = Arc::clone(&socket_app);
+        async move {
+            render_session::on_connect(app, socket);
+            Ok::<(), std::convert::Infallible>(())
+        }
+    };
+    io.ns("/", (async |_: SocketRef| {}).with(register));
 
     axum::Router::new()
         .route(page::CLIENT_PATH, axum::routing::get(client_script))

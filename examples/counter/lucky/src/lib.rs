@@ -34,11 +34,11 @@ impl Route for Lucky {
             .child(h1().text("Lucky number"))
             .child(
                 p().text("Your number: ")
-                    .child(span().id("lucky-number").text(self.number.to_string())),
+                    .child(span().id("lucky-number").text(self.number)),
             )
             .child(
                 p().text("Seconds since 1970: ")
-                    .child(span().id("now").text(now.to_string())),
+                    .child(span().id("now").text(now)),
             )
             .child(
                 button()

@@ -9,7 +9,7 @@ use trellis::prelude::*;
 
 /// The route's local state: the text typed into the new-item input.
 ///
-/// The list itself is global state, so `/stats` sees it.
+/// The list itself is global state, so `/stats` reads the same list.
 #[derive(Default)]
 pub struct TodoList {
     draft: String,
@@ -42,9 +42,9 @@ impl Route for TodoList {
                             .attr("type", "text")
                             .placeholder("What needs doing?")
                             .value(&self.draft)
-                            // Tracking the draft keeps `value` in step with
-                            // what the user typed, so clearing it is a change
-                            // the diff sees.
+                            // Tracking the draft keeps `value` equal to what
+                            // the user typed. Clearing it after a submit is
+                            // then a change that the diff turns into a patch.
                             .on_input(|s: &mut Self, value| s.draft = value),
                     )
                     .child(button().attr("type", "submit").text("Add")),
@@ -68,7 +68,12 @@ fn item(todo: &Todo) -> Element<TodoList> {
                 .on_checked(move |_: &mut TodoList, done| todo_model::set_done(id, done)),
         )
         .child(span().class("title").text(&todo.title))
-        .child(button().class("delete").text("Delete").on_click(move |_: &mut TodoList| todo_model::remove(id)))
+        .child(
+            button()
+                .class("delete")
+                .text("Delete")
+                .on_click(move |_: &mut TodoList| todo_model::remove(id)),
+        )
 }
 
 trellis::route!(TodoList);
@@ -81,10 +86,19 @@ mod tests {
     use super::*;
 
     fn titles(host: &mut TestHost<TodoList>) -> Vec<String> {
-        host.find_all(|element| has_class(element, "title")).into_iter().map(text_content).collect()
+        host.find_all(|element| has_class(element, "title"))
+            .into_iter()
+            .map(text_content)
+            .collect()
     }
 
-    fn fire_on_class(host: &mut TestHost<TodoList>, class: &str, index: usize, kind: EventKind, payload: trellis::Payload) {
+    fn fire_on_class(
+        host: &mut TestHost<TodoList>,
+        class: &str,
+        index: usize,
+        kind: EventKind,
+        payload: trellis::Payload,
+    ) {
         let elements = host.find_all(|element| has_class(element, class));
         let handler = listener(elements[index], kind).unwrap();
         host.fire(handler, payload).unwrap();
@@ -128,7 +142,13 @@ mod tests {
         host.submit("add-form", &[("title", "a")]).unwrap();
         host.submit("add-form", &[("title", "b")]).unwrap();
 
-        fire_on_class(&mut host, "toggle", 1, EventKind::Change, trellis::Payload::Value("on".into()));
+        fire_on_class(
+            &mut host,
+            "toggle",
+            1,
+            EventKind::Change,
+            trellis::Payload::Value("on".into()),
+        );
 
         let items = host.find_all(|element| element.tag == "li");
         assert!(!has_class(items[0], "done"));
@@ -143,7 +163,13 @@ mod tests {
         host.submit("add-form", &[("title", "a")]).unwrap();
         host.submit("add-form", &[("title", "b")]).unwrap();
 
-        fire_on_class(&mut host, "delete", 0, EventKind::Click, trellis::Payload::None);
+        fire_on_class(
+            &mut host,
+            "delete",
+            0,
+            EventKind::Click,
+            trellis::Payload::None,
+        );
 
         assert_eq!(titles(&mut host), ["b"]);
     }

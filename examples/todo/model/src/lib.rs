@@ -2,7 +2,7 @@
 //! state.
 //!
 //! Global values are bincode-encoded, so every route must read and write the
-//! key with the same Rust type; keeping the type in this one crate ensures
+//! key with the same Rust type. Keeping the type in this one crate ensures
 //! that.
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ pub const KEY: &str = "todos";
 pub struct Todo {
     /// Unique among the items of the list; also the item's VDOM key.
     pub id: u64,
-    /// What to do.
+    /// The task, as the user typed it.
     pub title: String,
     /// Whether it is done.
     pub done: bool,
@@ -36,10 +36,15 @@ pub fn load() -> Vec<Todo> {
 /// one encoded.
 pub fn add(title: &str) -> Result<(), GlobalError> {
     global::update(KEY, |todos: &mut Vec<Todo>| {
-        // One more than the largest ID, so IDs of removed items at the end
-        // may come back; keys only need to be unique among current items.
+        // One more than the largest ID. The ID of a removed last item may
+        // come back, which is fine because keys only need to be unique among
+        // the current items.
         let id = todos.iter().map(|todo| todo.id + 1).max().unwrap_or(1);
-        todos.push(Todo { id, title: title.to_owned(), done: false });
+        todos.push(Todo {
+            id,
+            title: title.to_owned(),
+            done: false,
+        });
     })
 }
 
@@ -62,5 +67,7 @@ pub fn set_done(id: u64, done: bool) -> Result<(), GlobalError> {
 ///
 /// As [`add`].
 pub fn remove(id: u64) -> Result<(), GlobalError> {
-    global::update(KEY, |todos: &mut Vec<Todo>| todos.retain(|todo| todo.id != id))
+    global::update(KEY, |todos: &mut Vec<Todo>| {
+        todos.retain(|todo| todo.id != id)
+    })
 }

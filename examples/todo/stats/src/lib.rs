@@ -16,7 +16,10 @@ impl Route for Stats {
         div()
             .class("todo-stats")
             .child(h1().text("Stats"))
-            .child(p().id("stats").text(format!("{} {noun}, {done} done", todos.len())))
+            .child(
+                p().id("stats")
+                    .text(format!("{} {noun}, {done} done", todos.len())),
+            )
             .child(p().child(a().href("/").text("Back to the list")))
     }
 }

@@ -13,7 +13,9 @@ impl Route for EventPanic {
             button()
                 .id("boom")
                 .text("Boom")
-                .on_click(|_: &mut Self| -> () { panic!("click handler of /event-panic fails on purpose") }),
+                .on_click(|_: &mut Self| -> () {
+                    panic!("click handler of /event-panic fails on purpose")
+                }),
         )
     }
 }

@@ -31,14 +31,19 @@ impl Route for Fs {
 #[cfg(target_arch = "wasm32")]
 fn connect_discard() -> String {
     use wasip2::sockets::instance_network::instance_network;
-    use wasip2::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
+    use wasip2::sockets::network::{
+        ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress,
+    };
     use wasip2::sockets::tcp_create_socket::create_tcp_socket;
 
     let socket = match create_tcp_socket(IpAddressFamily::Ipv4) {
         Ok(socket) => socket,
         Err(error) => return format!("error: create-tcp-socket: {error:?}"),
     };
-    let address = IpSocketAddress::Ipv4(Ipv4SocketAddress { port: 9, address: (127, 0, 0, 1) });
+    let address = IpSocketAddress::Ipv4(Ipv4SocketAddress {
+        port: 9,
+        address: (127, 0, 0, 1),
+    });
     if let Err(error) = socket.start_connect(&instance_network(), address) {
         return format!("error: start-connect: {error:?}");
     }
@@ -52,7 +57,7 @@ fn connect_discard() -> String {
     }
 }
 
-/// The native build (unit tests) uses std, which has sockets there.
+/// Connects with std in native builds (unit tests), where std has sockets.
 #[cfg(not(target_arch = "wasm32"))]
 fn connect_discard() -> String {
     use std::net::{Ipv4Addr, SocketAddr, TcpStream};

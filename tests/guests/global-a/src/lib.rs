@@ -10,14 +10,12 @@ pub struct GlobalA;
 impl Route for GlobalA {
     fn render(&self) -> Element<Self> {
         let value: u64 = global::get("shared").unwrap_or(0);
-        div()
-            .child(span().id("value").text(value.to_string()))
-            .child(
-                button()
-                    .id("bump")
-                    .text("Bump")
-                    .on_click(|_: &mut Self| global::update("shared", |value: &mut u64| *value += 1)),
-            )
+        div().child(span().id("value").text(value)).child(
+            button()
+                .id("bump")
+                .text("Bump")
+                .on_click(|_: &mut Self| global::update("shared", |value: &mut u64| *value += 1)),
+        )
     }
 }
 

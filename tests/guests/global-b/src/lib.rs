@@ -9,7 +9,7 @@ pub struct GlobalB;
 impl Route for GlobalB {
     fn render(&self) -> Element<Self> {
         let value: u64 = global::get("shared").unwrap_or(0);
-        div().child(span().id("value").text(value.to_string()))
+        div().child(span().id("value").text(value))
     }
 }
 

@@ -14,7 +14,11 @@ impl Route for Params {
             .map(|(key, value)| format!("{key}={value}"))
             .collect();
         div()
-            .child(span().id("param").text(request::param("id").unwrap_or_default()))
+            .child(
+                span()
+                    .id("param")
+                    .text(request::param("id").unwrap_or_default()),
+            )
             .child(span().id("query").text(query.join("&")))
             .child(span().id("path").text(request::path()))
     }
