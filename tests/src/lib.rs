@@ -32,7 +32,10 @@ pub fn load_runtime(app_dir: &str) -> (AppConfig, Runtime) {
 
 /// As [`load_runtime`], letting `adjust` change the runtime options, such
 /// as the limits.
-pub fn load_runtime_with(app_dir: &str, adjust: impl FnOnce(&mut RuntimeOptions)) -> (AppConfig, Runtime) {
+pub fn load_runtime_with(
+    app_dir: &str,
+    adjust: impl FnOnce(&mut RuntimeOptions),
+) -> (AppConfig, Runtime) {
     let config = AppConfig::load(&repo_root().join(app_dir)).expect("the app's trellis.toml loads");
     let routes = built_routes(&config);
     let mut options = RuntimeOptions {
@@ -48,7 +51,9 @@ pub fn load_runtime_with(app_dir: &str, adjust: impl FnOnce(&mut RuntimeOptions)
 fn built_routes(config: &AppConfig) -> Vec<RouteSpec> {
     static BUILT: OnceLock<Mutex<Vec<PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
-    let mut built = built.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut built = built
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
 
     let options = BuildOptions::for_app(config);
     let routes = if built.contains(&config.dir) {
@@ -58,7 +63,12 @@ fn built_routes(config: &AppConfig) -> Vec<RouteSpec> {
         built.push(config.dir.clone());
         routes
     }
-    .unwrap_or_else(|error| panic!("failed to build the guests of {}: {error}", config.dir.display()));
+    .unwrap_or_else(|error| {
+        panic!(
+            "failed to build the guests of {}: {error}",
+            config.dir.display()
+        )
+    });
     routes
         .into_iter()
         .map(|route| RouteSpec {
@@ -115,7 +125,10 @@ impl TestServer {
 
     /// Runs a future on the server's async runtime.
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.runtime.as_ref().expect("runtime is running").block_on(future)
+        self.runtime
+            .as_ref()
+            .expect("runtime is running")
+            .block_on(future)
     }
 
     /// Sends a GET request and returns the response.
@@ -161,9 +174,16 @@ impl HttpResponse {
 /// Sends one HTTP/1.1 request with `Connection: close` and reads the whole
 /// response. A test helper only: it expects a body without chunked encoding
 /// or reads it raw.
-pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).expect("connect to the test server");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("set timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("set timeout");
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
@@ -189,8 +209,16 @@ pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str
     let chunked = headers
         .iter()
         .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
-    HttpResponse { status, headers, body }
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut body: &str) -> String {

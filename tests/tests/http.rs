@@ -9,11 +9,34 @@ fn get_root_prerenders_counter() {
     let response = server.get("/");
 
     assert_eq!(response.status, 200, "{}", response.body);
-    assert!(response.header("content-type").unwrap().starts_with("text/html"));
-    assert!(response.body.starts_with("<!DOCTYPE html>"), "{}", response.body);
-    assert!(response.body.contains("<span id=\"count\">0</span>"), "{}", response.body);
-    assert!(response.body.contains("id=\"trellis-data\""), "{}", response.body);
-    assert!(response.body.contains("<script src=\"/_trellis/client.js\" defer>"), "{}", response.body);
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        response.body.starts_with("<!DOCTYPE html>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("<span id=\"count\">0</span>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("id=\"trellis-data\""),
+        "{}",
+        response.body
+    );
+    assert!(
+        response
+            .body
+            .contains("<script src=\"/_trellis/client.js\" defer>"),
+        "{}",
+        response.body
+    );
 }
 
 #[test]
@@ -23,7 +46,11 @@ fn get_unknown_path_is_404() {
     let response = server.get("/nope");
 
     assert_eq!(response.status, 404);
-    assert!(response.body.contains("Page not found"), "{}", response.body);
+    assert!(
+        response.body.contains("Page not found"),
+        "{}",
+        response.body
+    );
 }
 
 #[test]
@@ -32,13 +59,19 @@ fn get_sets_session_cookie() {
 
     let response = server.get("/");
 
-    let cookie = response.header("set-cookie").expect("a new visitor gets a cookie");
+    let cookie = response
+        .header("set-cookie")
+        .expect("a new visitor gets a cookie");
     assert!(cookie.starts_with("trellis_session="), "{cookie}");
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(flag), "{cookie} lacks {flag}");
     }
     let again = server.request("GET", "/", &[("Cookie", cookie.split(';').next().unwrap())]);
-    assert_eq!(again.header("set-cookie"), None, "a known visitor keeps its cookie");
+    assert_eq!(
+        again.header("set-cookie"),
+        None,
+        "a known visitor keeps its cookie"
+    );
 }
 
 #[test]
@@ -48,7 +81,12 @@ fn client_script_is_served() {
     let response = server.get("/_trellis/client.js");
 
     assert_eq!(response.status, 200);
-    assert!(response.header("content-type").unwrap().starts_with("text/javascript"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert_eq!(response.body, trellis_server::CLIENT_SCRIPT);
 }
 

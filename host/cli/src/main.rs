@@ -96,7 +96,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&app_dir)?;
             let routes = trellis_build::build_app(&config, &BuildOptions::for_app(&config))?;
             for route in routes {
-                println!("{} -> {}", route.pattern.as_str(), route.component.display());
+                println!(
+                    "{} -> {}",
+                    route.pattern.as_str(),
+                    route.component.display()
+                );
             }
             Ok(())
         }
@@ -131,7 +135,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::new(loaded, config.title.clone(), ServerOptions::default());
             let page = tokio_runtime()?.block_on(app.prerender(&path, &SessionId::generate()));
             match &out {
-                Some(file) => std::fs::write(file, &page.html).with_context(|| format!("failed to write {}", file.display()))?,
+                Some(file) => std::fs::write(file, &page.html)
+                    .with_context(|| format!("failed to write {}", file.display()))?,
                 None => print!("{}", page.html),
             }
             if page.status != 200 {
@@ -154,7 +159,11 @@ fn runtime_options(config: &AppConfig, args: &RuntimeArgs) -> RuntimeOptions {
     }
 }
 
-fn load_runtime(config: &AppConfig, args: &RuntimeArgs, options: RuntimeOptions) -> anyhow::Result<Runtime> {
+fn load_runtime(
+    config: &AppConfig,
+    args: &RuntimeArgs,
+    options: RuntimeOptions,
+) -> anyhow::Result<Runtime> {
     let build_options = BuildOptions::for_app(config);
     let routes: Vec<BuiltRoute> = if args.no_build {
         trellis_build::resolve_components(config, &build_options)?

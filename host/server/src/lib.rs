@@ -20,8 +20,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use socketioxide::SocketIo;
-use socketioxide::handler::ConnectHandler;
 use socketioxide::extract::SocketRef;
+use socketioxide::handler::ConnectHandler;
 use trellis_runtime::Runtime;
 
 pub use prerender::Page;

@@ -38,21 +38,21 @@ fn connect_discard() -> String {
 
     let socket = match create_tcp_socket(IpAddressFamily::Ipv4) {
         Ok(socket) => socket,
-        Err(error) => return format!("error: create-tcp-socket: {error:?}"),
+        Err(error) => return format!("error: create-tcp-socket: {}", error.name()),
     };
     let address = IpSocketAddress::Ipv4(Ipv4SocketAddress {
         port: 9,
         address: (127, 0, 0, 1),
     });
     if let Err(error) = socket.start_connect(&instance_network(), address) {
-        return format!("error: start-connect: {error:?}");
+        return format!("error: start-connect: {}", error.name());
     }
     loop {
         socket.subscribe().block();
         match socket.finish_connect() {
             Ok(_) => return "ok: connected".to_owned(),
             Err(ErrorCode::WouldBlock) => continue,
-            Err(error) => return format!("error: finish-connect: {error:?}"),
+            Err(error) => return format!("error: finish-connect: {}", error.name()),
         }
     }
 }
