@@ -162,8 +162,19 @@ function expectCount(root, expected) {
 }
 
 async function main() {
+  step('GET / for a session cookie; the host closes sockets without one');
+  const page = await fetch(`${base}/`);
+  const setCookie = page.headers.get('set-cookie');
+  if (!setCookie) throw new CheckError('GET / set no session cookie');
+  const cookie = setCookie.split(';')[0];
+
   step(`connect to ${base} with socket.io-client (WebSocket transport)`);
-  socket = io(base, { transports: ['websocket'], reconnection: false, timeout: 5000 });
+  socket = io(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    timeout: 5000,
+    extraHeaders: { cookie },
+  });
   socket.onAny(receive);
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);

@@ -20,6 +20,39 @@ pub struct AppConfig {
     pub routes: Vec<RouteConfig>,
     /// Resource limits for guest calls.
     pub limits: Limits,
+    /// Lifetimes of user and render sessions.
+    pub sessions: Sessions,
+    /// The file that holds the server key (absolute), when set.
+    pub server_key_file: Option<PathBuf>,
+}
+
+/// Lifetimes of sessions, from the `[sessions]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Sessions {
+    /// Seconds a user session lives without any connected tab.
+    pub unclaimed_ttl_secs: u64,
+    /// Most user sessions without a connected tab kept at once.
+    pub max_unclaimed: usize,
+    /// Seconds a tab's render session waits for a dropped connection to
+    /// come back.
+    pub reconnect_grace_secs: u64,
+    /// Seconds a session cookie stays valid.
+    pub max_age_secs: u64,
+    /// Whether the session cookie is marked `Secure` (HTTPS only).
+    pub secure_cookies: bool,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self {
+            unclaimed_ttl_secs: 60,
+            max_unclaimed: 100_000,
+            reconnect_grace_secs: 30,
+            max_age_secs: 7 * 24 * 3600,
+            secure_cookies: false,
+        }
+    }
 }
 
 /// One route: a path pattern and the guest that renders it.
@@ -134,6 +167,10 @@ struct RawConfig {
     routes: Vec<RawRoute>,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    sessions: Sessions,
+    #[serde(rename = "server-key-file")]
+    server_key_file: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -215,11 +252,14 @@ impl AppConfig {
             }
         }
 
+        let server_key_file = raw.server_key_file.map(|file| dir.join(file));
         Ok(Self {
             dir,
+            server_key_file,
             title: raw.title.unwrap_or_else(|| "Trellis".to_string()),
             routes,
             limits: raw.limits,
+            sessions: raw.sessions,
         })
     }
 

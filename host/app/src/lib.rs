@@ -18,10 +18,13 @@
 //! [limits]
 //! memory-mib = 64         # linear memory cap per guest instance
 //! cpu-ms = 1000           # CPU deadline per guest call
+//!
+//! [sessions]
+//! reconnect-grace-secs = 30
 //! ```
 
 mod config;
 mod router;
 
-pub use config::{AppConfig, ConfigError, Limits, RouteConfig, RouteSource};
+pub use config::{AppConfig, ConfigError, Limits, RouteConfig, RouteSource, Sessions};
 pub use router::{Match, PatternError, RoutePattern, Router, parse_query};

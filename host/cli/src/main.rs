@@ -4,13 +4,14 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use trellis_app::AppConfig;
 use trellis_build::{BuildOptions, BuiltRoute};
 use trellis_runtime::{RouteSpec, Runtime, RuntimeOptions};
-use trellis_server::{App, ServerOptions, SessionId};
+use trellis_server::{App, SERVER_KEY_ENV, ServerKey, ServerOptions, SessionId};
 
 /// Build, serve and prerender Trellis apps.
 ///
@@ -113,10 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&app_dir)?;
             let runtime_options = runtime_options(&config, &runtime);
             let loaded = load_runtime(&config, &runtime, runtime_options)?;
-            let options = ServerOptions {
-                secure_cookies,
-                ..ServerOptions::default()
-            };
+            let mut options = server_options(&config)?;
+            options.secure_cookies |= secure_cookies;
             let app = App::new(loaded, config.title.clone(), options);
             tokio_runtime()?.block_on(serve(app, listen))
         }
@@ -132,7 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&app_dir)?;
             let runtime_options = runtime_options(&config, &runtime);
             let loaded = load_runtime(&config, &runtime, runtime_options)?;
-            let app = App::new(loaded, config.title.clone(), ServerOptions::default());
+            let app = App::new(loaded, config.title.clone(), server_options(&config)?);
             let page = tokio_runtime()?.block_on(app.prerender(&path, &SessionId::generate()));
             match &out {
                 Some(file) => std::fs::write(file, &page.html)
@@ -149,6 +148,43 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn load_config(app_dir: &Path) -> anyhow::Result<AppConfig> {
     Ok(AppConfig::load(app_dir)?)
+}
+
+/// Builds the server options from the app's `[sessions]` table and its
+/// server key.
+fn server_options(config: &AppConfig) -> anyhow::Result<ServerOptions> {
+    let sessions = config.sessions;
+    Ok(ServerOptions {
+        secure_cookies: sessions.secure_cookies,
+        unclaimed_session_ttl: Duration::from_secs(sessions.unclaimed_ttl_secs),
+        max_unclaimed_sessions: sessions.max_unclaimed,
+        reconnect_grace: Duration::from_secs(sessions.reconnect_grace_secs),
+        session_max_age: Duration::from_secs(sessions.max_age_secs),
+        server_key: server_key(config)?,
+        ..ServerOptions::default()
+    })
+}
+
+/// Loads the server key from the `TRELLIS_SERVER_KEY` environment variable,
+/// else from the app's `server-key-file`, else from `.trellis/server-key` in
+/// the app directory, creating that file on first start so that restarts
+/// and other server processes of the app share the key.
+fn server_key(config: &AppConfig) -> anyhow::Result<ServerKey> {
+    if let Ok(text) = std::env::var(SERVER_KEY_ENV) {
+        return ServerKey::from_hex(&text).with_context(|| format!("invalid {SERVER_KEY_ENV}"));
+    }
+    if let Some(file) = &config.server_key_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("failed to read the server key file {}", file.display()))?;
+        return ServerKey::from_hex(&text)
+            .with_context(|| format!("invalid server key in {}", file.display()));
+    }
+    let file = config.dir.join(".trellis").join("server-key");
+    let (key, created) = ServerKey::load_or_create(&file)?;
+    if created {
+        tracing::info!(file = %file.display(), "generated a new server key");
+    }
+    Ok(key)
 }
 
 fn runtime_options(config: &AppConfig, args: &RuntimeArgs) -> RuntimeOptions {

@@ -2,7 +2,9 @@
 //
 // It attaches to the prerendered route under #trellis-root, talks to the host
 // over Socket.IO v5 / Engine.IO v4 on a plain WebSocket, sends DOM events as
-// handler calls and applies the patches that come back. docs/protocol.md is
+// handler calls and applies the patches that come back. It resumes its
+// render session after a dropped connection and moves between routes on
+// same-origin link clicks without loading a new page. docs/protocol.md is
 // the contract for every message and JSON form used here.
 (() => {
   'use strict';
@@ -16,6 +18,16 @@
 
   const RECONNECT_MIN_MS = 500;
   const RECONNECT_MAX_MS = 10000;
+
+  // An automatic reload (after `reload` or `session-expired`) is skipped when
+  // the tab did one less than this long ago, so a host that keeps asking
+  // cannot put the tab into a reload loop. The time of the last one is kept
+  // in sessionStorage, which survives the reload but is per tab.
+  const RELOAD_GUARD_MS = 10000;
+  const RELOAD_TIME_KEY = 'trellis:auto-reload-at';
+
+  // Host messages that carry a `seq` number within their render session.
+  const SEQUENCED_EVENTS = new Set(['attached', 'render', 'patch', 'error', 'navigate']);
 
   // Input types whose `value` property is separate from the `value`
   // attribute (the HTML "value" mode). For the other types the property
@@ -330,29 +342,70 @@
     return null;
   }
 
+  // ---- Links --------------------------------------------------------------
+
+  // Returns the URL that a click should navigate to inside the tab, or null
+  // when the browser should handle the click itself: a modified or non-primary
+  // click, another window, a download, another origin, or a link that has its
+  // own click listener.
+  function linkTarget(event) {
+    if (event.defaultPrevented || event.button !== 0) return null;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
+    let node = event.target;
+    if (node && node.nodeType !== Node.ELEMENT_NODE) node = node.parentElement;
+    const link = node?.closest('a[href]');
+    if (!(link instanceof HTMLAnchorElement)) return null;
+    const target = link.getAttribute('target');
+    if (target && target.toLowerCase() !== '_self') return null;
+    if (link.hasAttribute('download') || link.hasAttribute('data-trellis-click')) return null;
+    let url;
+    try {
+      url = new URL(link.href);
+    } catch {
+      return null;
+    }
+    if (url.origin !== location.origin) return null;
+    return url;
+  }
+
   // ---- The connection ---------------------------------------------------
 
-  // One page has one route and one connection. The state lives in this
-  // closure, and nothing else is global but `window.trellis`.
+  // One page shows one route at a time over one connection. The state lives
+  // in this closure, and nothing else is global but `window.trellis`.
   function startRuntime(root) {
     const renderData = readRenderData();
     // The path that event and unmount messages name. It starts as the route
     // attribute and becomes the path the host reports in attached or render.
     let routePath = root.getAttribute('data-trellis-route') ?? location.pathname;
+    // Path and query of the route the root element shows. A new render
+    // session mounts it.
+    let routeUrl = location.pathname + location.search;
+    // The path of the route that the host has active, or will have once it
+    // handles the mount already sent. The next navigation unmounts it.
+    let mountedPath = routePath;
+    // The navigation waiting for its render: {url, path, hash, push}, where
+    // `url` is path and query. Null when the root shows the route in `url`.
+    let navigation = null;
     // The prerendered render data describes the DOM only until the first
     // render or patch changes it. Later mounts send null, so the host
     // always sends the full tree.
     let domIsPrerendered = true;
     let socket = null;
     let connected = false;       // true between `40` and the socket's close
+    // True from `session` or `resumed` to the socket's close. Messages wait in
+    // the outbox before that, so none reaches the host ahead of the mount.
+    let inSession = false;
+    let sessionToken = null;     // render session token, in memory only
+    let highestSeq = 0;          // of the host messages handled in this render session
     let reconnectAttempts = 0;
     let reconnectTimer = 0;
     let heartbeatTimer = 0;
     let heartbeatMs = 45000;     // replaced by the values of the open packet
     let resyncing = false;       // true from a failed patch to the next render
     let leaving = false;         // true after pagehide, so closing is expected
+    let stopped = false;         // true after reload or session-expired: no reconnects
     let ready = false;
-    const outbox = [];           // [name, data] pairs waiting for a connection
+    const outbox = [];           // [name, data] pairs waiting for a render session
 
     setConnectionState('connecting');
 
@@ -374,30 +427,70 @@
       document.documentElement.setAttribute('data-trellis-connection', state);
     }
 
+    // Mounts the route that the tab shows or is navigating to.
     function mountMessage() {
-      return { path: location.pathname + location.search, render: domIsPrerendered ? renderData : null };
+      const url = navigation?.url ?? routeUrl;
+      return { path: url, render: domIsPrerendered ? renderData : null };
     }
 
     function send(name, data) {
-      if (connected && socket.readyState === WebSocket.OPEN) {
+      if (inSession && socket?.readyState === WebSocket.OPEN) {
         socket.send('42' + JSON.stringify([name, data]));
       } else {
         outbox.push([name, data]);
       }
     }
 
-    // Sends mount first on every new connection, then the messages that
-    // waited, in the order they were queued. Queued mounts are dropped
-    // because the fresh mount replaces them.
+    // The CONNECT packet. With a token it asks the host to resume the render
+    // session from after the highest `seq` handled.
+    function connectPacket() {
+      if (sessionToken === null) return '40';
+      return '40' + JSON.stringify({ resume: sessionToken, seq: highestSeq });
+    }
+
     function onNamespaceConnected() {
       connected = true;
       reconnectAttempts = 0;
       setConnectionState('connected');
-      socket.send('42' + JSON.stringify(['mount', mountMessage()]));
-      const waiting = outbox.splice(0);
-      for (const [name, data] of waiting) {
-        if (name !== 'mount') send(name, data);
+    }
+
+    // A new render session has nothing mounted, so the runtime sends mount
+    // first, then the messages that waited, in the order they were queued.
+    // Queued mount and unmount messages are dropped because the fresh mount
+    // replaces them. Queued events are dropped while a navigation waits,
+    // because they name the route being left.
+    function onSession(data) {
+      if (typeof data?.token !== 'string') {
+        console.error('trellis: session message without a token', data);
+        return;
       }
+      if (sessionToken !== null) {
+        console.warn('trellis: the host started a new render session, so the tab state is reset; mounting again');
+        // The host holds no route of the old session, and its DOM may differ
+        // from the prerender's even if the client never changed it.
+        domIsPrerendered = false;
+      }
+      sessionToken = data.token;
+      highestSeq = 0;
+      inSession = true;
+      const waiting = outbox.splice(0);
+      send('mount', mountMessage());
+      mountedPath = navigation?.path ?? routePath;
+      for (const [name, message] of waiting) {
+        if (name === 'event' && navigation === null) send(name, message);
+      }
+    }
+
+    // The host kept the render session and resends what this tab missed, so
+    // the messages that waited go out unchanged and nothing is mounted.
+    function onResumed(data) {
+      if (typeof data?.token === 'string') sessionToken = data.token;
+      inSession = true;
+      const waiting = outbox.splice(0);
+      for (const [name, message] of waiting) send(name, message);
+      // NOTE: client messages have no sequence numbers, so one sent just
+      // before the old socket closed may be lost without notice. A lost
+      // navigation mount leaves the navigation waiting until the next one.
     }
 
     function connect() {
@@ -419,8 +512,9 @@
     function onClosed(close) {
       clearTimeout(heartbeatTimer);
       connected = false;
+      inSession = false;
       socket = null;
-      if (leaving) return;
+      if (leaving || stopped) return;
       setConnectionState('lost');
       const cap = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** reconnectAttempts);
       // Half the delay is random, so tabs that lost the same host do not
@@ -435,6 +529,15 @@
     function dropConnection(reason) {
       console.warn(`trellis: ${reason}, closing the connection`);
       if (socket) socket.close();
+    }
+
+    // Closes the socket for good: the tab reloads or has no session left.
+    function stop() {
+      stopped = true;
+      clearTimeout(reconnectTimer);
+      clearTimeout(heartbeatTimer);
+      reconnectTimer = 0;
+      socket?.close();
     }
 
     // The host sends a ping every pingInterval ms and waits pingTimeout ms
@@ -462,7 +565,7 @@
           const timeoutMs = open?.pingInterval + open?.pingTimeout;
           if (Number.isFinite(timeoutMs) && timeoutMs > 0) heartbeatMs = timeoutMs;
           armHeartbeat(heartbeatMs);
-          ws.send('40');
+          ws.send(connectPacket());
           break;
         }
         case '1': // the host closes the Engine.IO session
@@ -530,10 +633,37 @@
 
     function onEvent(name, data) {
       switch (name) {
+        case 'session':
+          onSession(data);
+          return;
+        case 'resumed':
+          onResumed(data);
+          return;
+        case 'reload':
+        case 'session-expired':
+          reloadPage(name, data);
+          return;
+        default:
+          if (!SEQUENCED_EVENTS.has(name)) {
+            console.debug('trellis: ignoring unknown event', name, data);
+            return;
+          }
+      }
+      // After a resume the host resends from the `seq` in the CONNECT packet,
+      // so a message already handled may come again and is skipped. The
+      // number counts as handled before the handler runs, so a message that
+      // throws is not asked for again.
+      const seq = data?.seq;
+      if (Number.isInteger(seq)) {
+        if (seq <= highestSeq) {
+          console.debug(`trellis: skipping ${name} with seq ${seq}, already handled up to ${highestSeq}`);
+          return;
+        }
+        highestSeq = seq;
+      }
+      switch (name) {
         case 'attached':
-          routePath = data?.path ?? routePath;
-          resyncing = false;
-          markReady();
+          onAttached(data);
           break;
         case 'render':
           onRender(data);
@@ -544,14 +674,34 @@
         case 'error':
           onError(data);
           break;
-        default:
-          console.debug('trellis: ignoring unknown event', name, data);
+        case 'navigate':
+          onNavigate(data);
+          break;
       }
+    }
+
+    function onAttached(data) {
+      // A navigation mounts with `render: null`, which the host answers with
+      // render, so this attached is for the route being left.
+      if (navigation !== null) {
+        console.debug('trellis: ignoring attached while a navigation waits for its render', data?.path);
+        return;
+      }
+      routePath = data?.path ?? routePath;
+      mountedPath = routePath;
+      resyncing = false;
+      markReady(true);
     }
 
     function onRender(data) {
       if (!data || !Array.isArray(data.nodes)) {
         console.error('trellis: invalid render message', data);
+        return;
+      }
+      // While a navigation waits, a render of another path belongs to the
+      // route being left or to an earlier navigation that this one replaced.
+      if (navigation !== null && data.path !== navigation.path) {
+        console.debug('trellis: ignoring render for', data.path, 'while navigating to', navigation.path);
         return;
       }
       let nodes;
@@ -565,7 +715,8 @@
       domIsPrerendered = false;
       resyncing = false;
       root.replaceChildren(...nodes);
-      markReady();
+      if (navigation !== null) finishNavigation();
+      markReady(false);
     }
 
     // Applies a patch. When an op does not fit the DOM, the DOM and the
@@ -574,6 +725,10 @@
     // restarts with that mount. Patches that arrive before that tree are
     // based on the diverged one and are dropped.
     function onPatch(data) {
+      if (navigation !== null) {
+        console.debug('trellis: dropping patch for', data?.path, 'while a navigation waits for its render');
+        return;
+      }
       if (!data || data.path !== routePath) {
         console.debug('trellis: ignoring patch for another route', data?.path);
         return;
@@ -597,16 +752,137 @@
 
     function onError(data) {
       const code = data?.code ?? 'unknown';
-      // The page stays as it is for every code. After render-failed the
-      // host has already put the route into its error state.
+      // A route path that the host does not serve may still be a file or a
+      // page of its own, so the browser loads it. A popstate navigation
+      // replaces the entry that already has this URL.
+      if (code === 'not-found' && navigation !== null &&
+          (data.path == null || data.path === navigation.path || data.path === navigation.url)) {
+        const href = navigation.url + navigation.hash;
+        console.warn(`trellis: no route for ${navigation.url}, loading it as a page`);
+        if (navigation.push) location.assign(href);
+        else location.replace(href);
+        return;
+      }
+      // The page stays as it is for every other code. After render-failed
+      // the host has already put the route into its error state.
       console.error(`trellis: ${code} error for route ${data?.path ?? '(none)'}: ${data?.message ?? ''}`);
     }
 
-    function markReady() {
+    function onNavigate(data) {
+      if (typeof data?.path !== 'string') {
+        console.error('trellis: navigate message without a path', data);
+        return;
+      }
+      navigateTo(data.path);
+    }
+
+    // Reloads the page once, for `reload` (the render session is gone) or
+    // `session-expired` (no valid user session cookie). The socket stays
+    // closed in both cases, because reconnecting would get the same answer.
+    function reloadPage(name, data) {
+      const message = data?.message ?? '';
+      stop();
+      const now = Date.now();
+      let last = NaN;
+      try {
+        last = Number(sessionStorage.getItem(RELOAD_TIME_KEY));
+        if (!(now - last < RELOAD_GUARD_MS)) {
+          sessionStorage.setItem(RELOAD_TIME_KEY, String(now));
+          console.warn(`trellis: ${name} from the host (${message}), reloading the page`);
+          location.reload();
+          return;
+        }
+      } catch (error) {
+        // Without sessionStorage the guard cannot work, so no reload is safe.
+        console.error('trellis: sessionStorage is not available for the reload guard', error);
+      }
+      console.error(`trellis: ${name} from the host (${message}), but the page was reloaded ` +
+        `automatically less than ${RELOAD_GUARD_MS / 1000} s ago or the reload guard failed; ` +
+        'not reloading again. Reload the page to continue.');
+      setConnectionState('expired');
+    }
+
+    function markReady(attached) {
       if (ready) return;
       ready = true;
-      document.dispatchEvent(new CustomEvent('trellis:ready'));
+      document.dispatchEvent(new CustomEvent('trellis:ready', { detail: { attached } }));
     }
+
+    // ---- Navigation -------------------------------------------------------
+
+    // Navigates to `path` (relative to the page URL) as a same-origin link
+    // click would. Other origins, and a new hash on the route shown, are left
+    // to the browser.
+    function navigateTo(path) {
+      let url;
+      try {
+        url = new URL(path, location.href);
+      } catch {
+        console.error(`trellis: cannot navigate to invalid URL ${JSON.stringify(path)}`);
+        return;
+      }
+      if (url.origin !== location.origin || isHashChange(url)) {
+        location.assign(url.href);
+        return;
+      }
+      startNavigation(url, true);
+    }
+
+    // True when `url` differs from the route shown (or being navigated to)
+    // only in its fragment. A serialized URL has `#` only before a fragment,
+    // so an empty fragment (`href="#"`) counts too.
+    function isHashChange(url) {
+      return url.pathname + url.search === (navigation?.url ?? routeUrl) && url.href.includes('#');
+    }
+
+    // Unmounts the route that the host has active and mounts the new one
+    // without render data. `push` adds a history entry once the render
+    // arrives; popstate passes false, because the entry exists already.
+    function startNavigation(url, push) {
+      const target = url.pathname + url.search;
+      navigation = { url: target, path: url.pathname, hash: url.hash, push };
+      domIsPrerendered = false;
+      resyncing = false;
+      send('unmount', { path: mountedPath });
+      send('mount', { path: target, render: null });
+      mountedPath = url.pathname;
+    }
+
+    // Runs after the render of the navigation's route replaced the DOM.
+    function finishNavigation() {
+      const { url, hash, push } = navigation;
+      navigation = null;
+      routeUrl = url;
+      mountedPath = routePath;
+      root.setAttribute('data-trellis-route', routePath);
+      if (push) {
+        const href = url + hash;
+        // A link to the URL shown remounts the route without a second entry.
+        if (href === location.pathname + location.search + location.hash) history.replaceState(history.state, '', href);
+        else history.pushState(null, '', href);
+      }
+      const anchor = hash ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+      if (anchor) anchor.scrollIntoView();
+      else window.scrollTo(0, 0);
+      document.dispatchEvent(new CustomEvent('trellis:navigated', { detail: { path: routePath, url } }));
+    }
+
+    function onLinkClick(event) {
+      const url = linkTarget(event);
+      if (url === null || isHashChange(url)) return;
+      event.preventDefault();
+      startNavigation(url, true);
+    }
+
+    // Back and forward. A traversal between entries of the route shown
+    // differs only in the hash, which the browser has already handled.
+    function onPopState() {
+      const url = new URL(location.href);
+      if (url.pathname + url.search === (navigation?.url ?? routeUrl)) return;
+      startNavigation(url, false);
+    }
+
+    // ---- DOM events -------------------------------------------------------
 
     function onDomEvent(event) {
       const listener = findListener(event, root);
@@ -619,19 +895,31 @@
         console.error(`trellis: invalid handler ID ${JSON.stringify(listener.value)} on`, listener.element);
         return;
       }
+      // The route on screen is being unmounted, so the host would reject
+      // the event as not-mounted.
+      if (navigation !== null) {
+        console.debug(`trellis: dropping ${event.type} on the route being left`);
+        return;
+      }
       const payload = eventPayload(event, listener.element);
       send('event', { path: routePath, handler: Number(listener.value), payload });
     }
 
     for (const type of DELEGATED_EVENTS) document.addEventListener(type, onDomEvent);
+    // Registered after onDomEvent, so a link with its own click listener is
+    // already defaultPrevented here.
+    document.addEventListener('click', onLinkClick);
+    window.addEventListener('popstate', onPopState);
 
     // Leaving the page closes the socket, and that close is not a lost
-    // connection. A page restored from the back/forward cache connects again.
+    // connection. A page restored from the back/forward cache connects again
+    // and resumes its render session if the host still holds it.
     // The socket is forgotten at once, because a page frozen for that cache
     // may never see the close event.
     window.addEventListener('pagehide', () => {
       leaving = true;
       connected = false;
+      inSession = false;
       clearTimeout(reconnectTimer);
       clearTimeout(heartbeatTimer);
       reconnectTimer = 0;
@@ -640,7 +928,7 @@
       ws?.close();
     });
     window.addEventListener('pageshow', (event) => {
-      if (!event.persisted) return;
+      if (!event.persisted || stopped) return;
       leaving = false;
       domIsPrerendered = false;
       setConnectionState('connecting');
@@ -652,6 +940,8 @@
     return {
       get connected() { return connected; },
       get ready() { return ready; },
+      get routePath() { return routePath; },
+      navigate: navigateTo,
     };
   }
 
@@ -671,6 +961,10 @@
     createNode: (json) => createNode(json, HTML_NS),
     get connected() { return runtime?.connected ?? false; },
     get ready() { return runtime?.ready ?? false; },
+    // The path of the route shown, as the host reported it; null without a route root.
+    get routePath() { return runtime?.routePath ?? null; },
+    // Navigates as a same-origin link click would (no-op without a route root).
+    navigate: (path) => runtime?.navigate(path),
   });
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });

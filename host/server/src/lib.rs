@@ -7,30 +7,34 @@
 //! `/socket.io/` and the client runtime at [`page::CLIENT_PATH`], and
 //! [`serve`] runs it on a listener until a shutdown signal.
 
+mod key;
 pub mod messages;
 pub mod page;
 mod prerender;
 mod render_session;
+pub mod replay;
 pub mod session;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use socketioxide::SocketIo;
-use socketioxide::extract::SocketRef;
+use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use trellis_runtime::Runtime;
 
+pub use key::{KeyError, SERVER_KEY_ENV, ServerKey};
 pub use prerender::Page;
-pub use session::{SESSION_COOKIE, SessionId, render_id};
+pub use session::{CookieError, SESSION_COOKIE, SessionId, render_id};
 
 /// The client runtime script, served at [`page::CLIENT_PATH`].
 pub const CLIENT_SCRIPT: &str = include_str!("../assets/client.js");
 
-/// Settings of the HTTP and Socket.IO endpoints.
+/// Settings of the HTTP and Socket.IO endpoints and of sessions.
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
     /// Adds `Secure` to the session cookie; set it when the app is served
@@ -38,6 +42,20 @@ pub struct ServerOptions {
     pub secure_cookies: bool,
     /// The largest Socket.IO message a client may send, in bytes.
     pub max_message_bytes: u64,
+    /// How long a user session lives without any render session: an
+    /// unclaimed one (created by a GET whose cookie never reached a socket)
+    /// or one whose tabs have all closed.
+    pub unclaimed_session_ttl: Duration,
+    /// How many unclaimed user sessions are kept at most; beyond it the
+    /// oldest are disposed first.
+    pub max_unclaimed_sessions: usize,
+    /// How long a render session outlives its dropped connection, waiting
+    /// for the tab to reconnect.
+    pub reconnect_grace: Duration,
+    /// How long a session cookie stays valid after it was issued.
+    pub session_max_age: Duration,
+    /// The key that authenticates session cookies and replay tokens.
+    pub server_key: ServerKey,
 }
 
 impl Default for ServerOptions {
@@ -47,15 +65,22 @@ impl Default for ServerOptions {
             // Form submissions are the largest messages a tab sends; 64 KiB
             // holds a long form while bounding what one message can cost.
             max_message_bytes: 64 << 10,
+            unclaimed_session_ttl: Duration::from_secs(60),
+            max_unclaimed_sessions: 100_000,
+            reconnect_grace: Duration::from_secs(30),
+            session_max_age: Duration::from_secs(7 * 24 * 3600),
+            server_key: ServerKey::generate(),
         }
     }
 }
 
-/// One app being served: its runtime, title and server settings.
+/// One app being served: its runtime, title, settings and sessions.
 pub struct App {
     runtime: Runtime,
     title: String,
     options: ServerOptions,
+    user_sessions: session::UserSessions,
+    render_sessions: render_session::RenderSessions,
 }
 
 impl App {
@@ -64,6 +89,11 @@ impl App {
         Arc::new(Self {
             runtime,
             title: title.into(),
+            user_sessions: session::UserSessions::new(
+                options.unclaimed_session_ttl,
+                options.max_unclaimed_sessions,
+            ),
+            render_sessions: render_session::RenderSessions::default(),
             options,
         })
     }
@@ -71,6 +101,57 @@ impl App {
     /// Returns the app's runtime.
     pub fn runtime(&self) -> &Runtime {
         &self.runtime
+    }
+
+    /// Returns how many user sessions this process holds, unclaimed ones
+    /// included.
+    pub fn user_session_count(&self) -> usize {
+        self.user_sessions.count()
+    }
+
+    /// Returns how many render sessions exist: connected ones and detached
+    /// ones within their grace period.
+    pub fn render_session_count(&self) -> usize {
+        self.render_sessions.count()
+    }
+
+    /// Disposes the user sessions that have gone too long without a render
+    /// session. The server calls it every second.
+    pub fn sweep_sessions(&self) {
+        self.user_sessions.sweep(Instant::now());
+    }
+
+    fn verify_cookie(&self, value: &str) -> Result<SessionId, CookieError> {
+        SessionId::verify_cookie(
+            &self.options.server_key,
+            value,
+            self.options.session_max_age.as_secs(),
+            session::unix_now_secs(),
+        )
+    }
+
+    /// Returns the session of a request's cookie, or creates one and the
+    /// `Set-Cookie` value that stores it.
+    fn session_for_request(&self, headers: &HeaderMap) -> (SessionId, Option<String>) {
+        let now = Instant::now();
+        let user = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(session::cookie_from_header)
+            .and_then(|value| self.verify_cookie(value).ok());
+        if let Some(user) = user {
+            self.user_sessions.touch(user, now);
+            return (user, None);
+        }
+        let user = self.user_sessions.create(now);
+        let value = user.cookie_value(&self.options.server_key, session::unix_now_secs());
+        let cookie = SessionId::set_cookie_header(
+            &value,
+            self.options.secure_cookies,
+            self.options.session_max_age.as_secs(),
+        );
+        (user, Some(cookie))
     }
 }
 
@@ -85,14 +166,29 @@ pub fn router(app: Arc<App>) -> axum::Router {
     // middleware, which socketioxide awaits before it acknowledges the
     // connection; a plain connect handler runs in a spawned task, so a
     // client's first `mount` could arrive before the handlers exist.
-    let register = move |socket: SocketRef| {
+    let register = move |socket: SocketRef, TryData(auth): TryData<serde_json::Value>| {
         let app = Arc::clone(&socket_app);
         async move {
-            render_session::on_connect(app, socket);
+            render_session::on_connecting(&app, &socket, auth.ok());
             Ok::<(), std::convert::Infallible>(())
         }
     };
-    io.ns("/", (async |_: SocketRef| {}).with(register));
+    io.ns(
+        "/",
+        (async |socket: SocketRef| render_session::on_connected(socket)).with(register),
+    );
+
+    let sweeper = Arc::downgrade(&app);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            let Some(app) = sweeper.upgrade() else {
+                break;
+            };
+            app.sweep_sessions();
+        }
+    });
 
     axum::Router::new()
         .route(page::CLIENT_PATH, axum::routing::get(client_script))
@@ -140,14 +236,7 @@ async fn prerender_route(
         )
             .into_response();
     }
-    let cookie = headers
-        .get(header::COOKIE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(SessionId::from_cookie_header);
-    let (session, new_session) = match cookie {
-        Some(session) => (session, false),
-        None => (SessionId::generate(), true),
-    };
+    let (session, new_cookie) = app.session_for_request(&headers);
 
     let path_and_query = uri.path_and_query().map_or("/", |value| value.as_str());
     let page = app.prerender(path_and_query, &session).await;
@@ -162,8 +251,7 @@ async fn prerender_route(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new_session {
-        let cookie = session.set_cookie_header(app.options.secure_cookies);
+    if let Some(cookie) = new_cookie {
         let value = HeaderValue::from_str(&cookie).expect("session cookie is a valid header value");
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

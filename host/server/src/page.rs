@@ -18,6 +18,10 @@ pub struct RenderData {
     pub render_id: String,
     /// Whether the root element holds prerendered markup.
     pub prerendered: bool,
+    /// The replay token of the prerender's random seed and clock start;
+    /// empty when not prerendered.
+    #[serde(default)]
+    pub replay: String,
 }
 
 /// Writes a complete HTML5 document for a route page.
@@ -84,6 +88,7 @@ mod tests {
             path: "/</script><script>alert(1)</script>".into(),
             render_id: String::new(),
             prerendered: false,
+            replay: String::new(),
         };
 
         let html = route_document("t", &data, &[]).unwrap();
@@ -98,6 +103,7 @@ mod tests {
             path: "/\"><b>".into(),
             render_id: String::new(),
             prerendered: true,
+            replay: String::new(),
         };
 
         let html = route_document(

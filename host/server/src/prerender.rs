@@ -1,6 +1,6 @@
 //! Prerendering a route for an HTTP GET.
 
-use trellis_runtime::{CallError, GlobalStore, Mode, Replay};
+use trellis_runtime::{CallError, GlobalStore, Mode};
 
 use crate::App;
 use crate::page::{RenderData, message_document, route_document};
@@ -39,6 +39,7 @@ impl App {
         let pattern = self.runtime.pattern(resolved.route).to_string();
         let path = resolved.request.path.clone();
 
+        let (replay, replay_token) = crate::replay::issue(&self.options.server_key, session, &path);
         let result = async {
             let mut instance = self
                 .runtime
@@ -47,7 +48,7 @@ impl App {
                     resolved.request,
                     Mode::Prerender,
                     GlobalStore::new(),
-                    Replay::fresh(),
+                    replay,
                 )
                 .await?;
             instance.render().await
@@ -60,6 +61,7 @@ impl App {
                     path,
                     render_id: render_id(session, &rendered.bytes),
                     prerendered: true,
+                    replay: replay_token,
                 };
                 match route_document(&self.title, &data, std::slice::from_ref(&rendered.node)) {
                     Ok(html) => Page { status: 200, html },
@@ -76,6 +78,7 @@ impl App {
                     path,
                     render_id: String::new(),
                     prerendered: false,
+                    replay: String::new(),
                 };
                 let html = route_document(&self.title, &data, &[])
                     .expect("an empty shell always serializes");

@@ -4,12 +4,14 @@
 //! per mounted path. A single task processes the connection's messages in
 //! the order they arrived, so events never overtake each other.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use socketioxide::extract::{Data, SocketRef};
+use socketioxide::socket::Sid;
 use tokio::sync::mpsc;
 use trellis_core::json::{JsonNodes, JsonOps};
 use trellis_core::vdom::{Attr, Element, EventKind, Node};
@@ -17,36 +19,150 @@ use trellis_runtime::{CallError, EventPayload, GlobalStore, Mode, Replay, RouteI
 
 use crate::App;
 use crate::messages::{self, Event, Mount, Unmount};
-use crate::session::{SessionId, render_id};
+use crate::page::RenderData;
+use crate::session::{SessionId, cookie_from_header, render_id};
 
 /// How many client messages may wait for the session task. A client that
 /// sends faster than its routes handle them is disconnected when the queue
 /// is full, so it cannot grow host memory.
 const QUEUE_CAPACITY: usize = 1024;
 
+/// How many sent messages a render session keeps for a client that resumes
+/// after a dropped connection, and how many bytes of them at most.
+const OUTBOX_MESSAGES: usize = 256;
+const OUTBOX_BYTES: usize = 1 << 20;
+
+/// A client message, parsed later by the session task.
 enum Command {
     Mount(serde_json::Value),
     Event(serde_json::Value),
     Unmount(serde_json::Value),
-    Close,
 }
 
-/// Registers the message handlers of a new connection and starts its render
-/// session task.
-pub(crate) fn on_connect(app: Arc<App>, socket: SocketRef) {
+/// What a render session task receives.
+enum Input {
+    /// A client message from connection `socket`, with its arrival ticket.
+    Message {
+        socket: Sid,
+        ticket: u64,
+        command: Command,
+    },
+    /// Connection `socket` is about to be attached: hold its messages until
+    /// [`Input::Attach`] arrives.
+    Expect { socket: Sid },
+    /// Connection `socket` is connected and now carries the render session.
+    /// `resume` is the last sequence number the client handled when it
+    /// resumes, `None` for a new render session.
+    Attach {
+        socket: SocketRef,
+        resume: Option<u64>,
+    },
+    /// Connection `socket` closed.
+    Detach { socket: Sid },
+}
+
+/// The render sessions of this process, by token.
+#[derive(Default)]
+pub(crate) struct RenderSessions {
+    sessions: Mutex<HashMap<String, RenderSessionHandle>>,
+}
+
+#[derive(Clone)]
+struct RenderSessionHandle {
+    user: SessionId,
+    sender: mpsc::Sender<Input>,
+}
+
+impl RenderSessions {
+    pub(crate) fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, RenderSessionHandle>> {
+        // Inserts and removes are single calls, so a poisoned map is whole.
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What the connect middleware decided for a connection, read by the
+/// connect handler once the connection is acknowledged.
+#[derive(Clone)]
+enum ConnectOutcome {
+    /// The connection carries a render session; attach it.
+    Attach {
+        sender: mpsc::Sender<Input>,
+        resume: Option<u64>,
+    },
+    /// The cookie is missing, invalid or expired.
+    SessionExpired,
+    /// The render session to resume is gone.
+    Reload,
+}
+
+/// Auth data of the Socket.IO CONNECT packet.
+#[derive(Debug, Default, Deserialize)]
+struct ConnectAuth {
+    resume: Option<String>,
+    #[serde(default)]
+    seq: u64,
+}
+
+/// Decides what a new connection is (a new render session, a resumed one,
+/// or a rejected one) and registers its message handlers.
+///
+/// It runs as socketioxide connect middleware, which completes before the
+/// connection is acknowledged, so no client message can arrive before its
+/// handler exists.
+pub(crate) fn on_connecting(app: &Arc<App>, socket: &SocketRef, auth: Option<serde_json::Value>) {
     let cookie = socket
         .req_parts()
         .headers
-        .get(http::header::COOKIE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(SessionId::from_cookie_header);
-    // TODO: a connection without a session cookie gets a throwaway session
-    // ID, so its render IDs never match a prerender; user-session checks at
-    // connect are not enforced yet.
-    let session = cookie.unwrap_or_else(SessionId::generate);
-    let (sender, receiver) = mpsc::channel::<(u64, Command)>(QUEUE_CAPACITY);
-    tracing::info!(socket = %socket.id, "render session opened");
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(cookie_from_header);
+    let user = cookie.map(|value| app.verify_cookie(value));
+    let user = match user {
+        Some(Ok(user)) => user,
+        Some(Err(error)) => {
+            tracing::info!(socket = %socket.id, error = %error, "connection with an unusable session cookie");
+            socket.extensions.insert(ConnectOutcome::SessionExpired);
+            return;
+        }
+        None => {
+            tracing::info!(socket = %socket.id, "connection without a session cookie");
+            socket.extensions.insert(ConnectOutcome::SessionExpired);
+            return;
+        }
+    };
+    let auth: ConnectAuth = auth
+        .and_then(|auth| serde_json::from_value(auth).ok())
+        .unwrap_or_default();
 
+    let (sender, resume) = match auth.resume {
+        Some(token) => {
+            let handle = app.render_sessions.lock().get(&token).cloned();
+            match handle {
+                Some(handle) if handle.user == user => (handle.sender, Some(auth.seq)),
+                _ => {
+                    tracing::info!(socket = %socket.id, "no render session to resume; telling the client to reload");
+                    socket.extensions.insert(ConnectOutcome::Reload);
+                    return;
+                }
+            }
+        }
+        None => (start_render_session(app, user), None),
+    };
+
+    if sender
+        .try_send(Input::Expect { socket: socket.id })
+        .is_err()
+    {
+        socket.extensions.insert(ConnectOutcome::Reload);
+        return;
+    }
     socket.extensions.insert(Arc::new(AtomicU64::new(0)));
     for (name, make) in [
         ("mount", Command::Mount as fn(serde_json::Value) -> Command),
@@ -56,30 +172,89 @@ pub(crate) fn on_connect(app: Arc<App>, socket: SocketRef) {
         let sender = sender.clone();
         socket.on(
             name,
-            async move |socket: SocketRef,
-                        Ticket(ticket): Ticket,
-                        Data(data): Data<serde_json::Value>| {
-                if sender.try_send((ticket, make(data))).is_err() {
-                    tracing::warn!(socket = %socket.id, "message queue full; disconnecting");
+            async move |socket: SocketRef, Ticket(ticket): Ticket, Data(data): Data<serde_json::Value>| {
+                let input = Input::Message {
+                    socket: socket.id,
+                    ticket,
+                    command: make(data),
+                };
+                if sender.try_send(input).is_err() {
+                    tracing::warn!(socket = %socket.id, "message queue full or session ended; disconnecting");
                     let _ = socket.disconnect();
                 }
             },
         );
     }
-    socket.on_disconnect(async move || {
-        // The session also ends when the socket and its handlers (which hold
-        // the other senders) are dropped, so a full queue here is harmless.
-        let _ = sender.try_send((u64::MAX, Command::Close));
+    let detach = sender.clone();
+    socket.on_disconnect(async move |socket: SocketRef| {
+        // A full queue drops this notice; the session then ends when its
+        // grace timer would have, because the client cannot resume a
+        // session whose queue stays full.
+        let _ = detach.try_send(Input::Detach { socket: socket.id });
     });
+    socket
+        .extensions
+        .insert(ConnectOutcome::Attach { sender, resume });
+}
+
+/// Finishes a connection once socketioxide has acknowledged it: attaches it
+/// to its render session, or tells the client to reload and closes it.
+pub(crate) fn on_connected(socket: SocketRef) {
+    match socket.extensions.get::<ConnectOutcome>() {
+        Some(ConnectOutcome::Attach { sender, resume }) => {
+            let id = socket.id;
+            if sender.try_send(Input::Attach { socket, resume }).is_err() {
+                tracing::warn!(socket = %id, "render session unavailable; closing the connection");
+            }
+        }
+        Some(ConnectOutcome::SessionExpired) | None => {
+            let message = MessageText {
+                message: "the session cookie is missing, invalid or expired: reload the page",
+            };
+            let _ = socket.emit("session-expired", &message);
+            let _ = socket.disconnect();
+        }
+        Some(ConnectOutcome::Reload) => {
+            let message = MessageText {
+                message: "this tab's session ended: reload the page",
+            };
+            let _ = socket.emit("reload", &message);
+            let _ = socket.disconnect();
+        }
+    }
+}
+
+fn start_render_session(app: &Arc<App>, user: SessionId) -> mpsc::Sender<Input> {
+    let token = crate::key::to_hex(SessionId::generate().as_bytes());
+    let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+    app.render_sessions.lock().insert(
+        token.clone(),
+        RenderSessionHandle {
+            user,
+            sender: sender.clone(),
+        },
+    );
+    app.user_sessions.claim(user, Instant::now());
+    tracing::info!("render session opened");
 
     let session = RenderSession {
-        app,
-        socket,
-        session,
+        app: Arc::clone(app),
+        token,
+        user,
+        socket: None,
+        expected: None,
+        pending: Vec::new(),
+        detached_at: Some(Instant::now()),
+        next_ticket: 0,
+        early: BTreeMap::new(),
+        seq: 0,
+        outbox: VecDeque::new(),
+        outbox_bytes: 0,
         globals: GlobalStore::new(),
         routes: HashMap::new(),
     };
     tokio::spawn(session.run(receiver));
+    sender
 }
 
 /// The position of a message in its connection's arrival order.
@@ -113,12 +288,39 @@ struct ActiveRoute {
     reads: BTreeSet<String>,
 }
 
+/// One tab's render session: its global state, active routes and the
+/// connection that currently carries it.
 struct RenderSession {
     app: Arc<App>,
-    socket: SocketRef,
-    session: SessionId,
+    token: String,
+    user: SessionId,
+    socket: Option<SocketRef>,
+    /// A connection that was accepted but not yet attached, and its
+    /// messages that arrived before the attach.
+    expected: Option<Sid>,
+    pending: Vec<(u64, Command)>,
+    /// When the last connection dropped; `None` while one is attached.
+    detached_at: Option<Instant>,
+    /// Reorders the current connection's messages by ticket.
+    next_ticket: u64,
+    early: BTreeMap<u64, Command>,
+    /// Sequence number of the last message sent, and the recent messages
+    /// kept for a resuming client.
+    seq: u64,
+    outbox: VecDeque<(u64, &'static str, serde_json::Value, usize)>,
+    outbox_bytes: usize,
     globals: GlobalStore,
     routes: HashMap<String, ActiveRoute>,
+}
+
+#[derive(Serialize)]
+struct MessageText<'a> {
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct TokenMessage<'a> {
+    token: &'a str,
 }
 
 #[derive(Serialize)]
@@ -146,33 +348,152 @@ struct ErrorMessage<'a> {
 }
 
 impl RenderSession {
-    async fn run(mut self, mut receiver: mpsc::Receiver<(u64, Command)>) {
-        // socketioxide runs each message handler in its own task, so
-        // messages can reach the queue out of order; their tickets, taken in
-        // arrival order, restore it.
-        let mut next_ticket = 0u64;
-        let mut early: BTreeMap<u64, Command> = BTreeMap::new();
-        while let Some((ticket, command)) = receiver.recv().await {
-            if matches!(command, Command::Close) {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Input>) {
+        let grace = self.app.options.reconnect_grace;
+        loop {
+            let input = match self.detached_at {
+                Some(since) => {
+                    tokio::select! {
+                        input = receiver.recv() => input,
+                        () = tokio::time::sleep_until((since + grace).into()) => None,
+                    }
+                }
+                None => receiver.recv().await,
+            };
+            let Some(input) = input else {
                 break;
-            }
-            early.insert(ticket, command);
-            while let Some(command) = early.remove(&next_ticket) {
-                next_ticket += 1;
-                self.handle(command).await;
+            };
+            match input {
+                Input::Expect { socket } => {
+                    self.expected = Some(socket);
+                    self.pending.clear();
+                }
+                Input::Attach { socket, resume } => self.attach(socket, resume).await,
+                Input::Detach { socket } => self.detach(socket),
+                Input::Message {
+                    socket,
+                    ticket,
+                    command,
+                } => self.receive(socket, ticket, command).await,
             }
         }
-        tracing::info!(socket = %self.socket.id, routes = self.routes.len(), "render session closed");
+
+        self.app.render_sessions.lock().remove(&self.token);
+        self.app.user_sessions.release(self.user, Instant::now());
+        tracing::info!(routes = self.routes.len(), "render session disposed");
+    }
+
+    async fn receive(&mut self, socket: Sid, ticket: u64, command: Command) {
+        let current = self.socket.as_ref().map(|current| current.id);
+        if current == Some(socket) {
+            self.early.insert(ticket, command);
+            while let Some(command) = self.early.remove(&self.next_ticket) {
+                self.next_ticket += 1;
+                self.handle(command).await;
+            }
+        } else if self.expected == Some(socket) {
+            self.pending.push((ticket, command));
+        } else {
+            tracing::debug!(socket = %socket, "dropping a message from a replaced connection");
+        }
+    }
+
+    async fn attach(&mut self, socket: SocketRef, resume: Option<u64>) {
+        if self.expected == Some(socket.id) {
+            self.expected = None;
+        }
+        if let Some(old) = self.socket.take()
+            && old.id != socket.id
+        {
+            // One tab has one connection: the newer one wins.
+            tracing::info!(old = %old.id, new = %socket.id, "a new connection took over the render session");
+            let _ = old.disconnect();
+        }
+        tracing::info!(socket = %socket.id, resumed = resume.is_some(), "connection attached to render session");
+        self.socket = Some(socket);
+        self.detached_at = None;
+        self.next_ticket = 0;
+        self.early.clear();
+
+        match resume {
+            None => self.emit_unsequenced("session", &TokenMessage { token: &self.token }),
+            Some(last_seen) => {
+                self.emit_unsequenced("resumed", &TokenMessage { token: &self.token });
+                self.resend_after(last_seen);
+            }
+        }
+
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_by_key(|(ticket, _)| *ticket);
+        let socket = self
+            .socket
+            .as_ref()
+            .map(|socket| socket.id)
+            .expect("attached");
+        for (ticket, command) in pending {
+            self.receive(socket, ticket, command).await;
+        }
+    }
+
+    fn detach(&mut self, socket: Sid) {
+        if self.expected == Some(socket) {
+            self.expected = None;
+            self.pending.clear();
+        }
+        let is_current = self
+            .socket
+            .as_ref()
+            .is_some_and(|current| current.id == socket);
+        if !is_current {
+            // The disconnect of a connection that another one replaced: the
+            // render session lives on with the newer connection.
+            tracing::debug!(socket = %socket, "ignoring the disconnect of a replaced connection");
+            return;
+        }
+        tracing::info!(socket = %socket, "connection lost; keeping the render session for the grace period");
+        self.socket = None;
+        self.detached_at = Some(Instant::now());
+    }
+
+    /// Sends again the kept messages after `last_seen`, or, when some of
+    /// them are no longer kept, the full tree of every active route.
+    fn resend_after(&mut self, last_seen: u64) {
+        let oldest = self.outbox.front().map_or(self.seq + 1, |(seq, ..)| *seq);
+        if last_seen + 1 >= oldest {
+            let messages: Vec<(&'static str, serde_json::Value)> = self
+                .outbox
+                .iter()
+                .filter(|(seq, ..)| *seq > last_seen)
+                .map(|(_, event, data, _)| (*event, data.clone()))
+                .collect();
+            for (event, data) in messages {
+                self.send_raw(event, &data);
+            }
+            return;
+        }
+        tracing::info!(
+            last_seen,
+            oldest,
+            "missed messages no longer kept; sending full trees"
+        );
+        let paths: Vec<String> = self.routes.keys().cloned().collect();
+        for path in paths {
+            let tree = self.routes[&path].tree.clone();
+            self.emit(
+                "render",
+                &RenderMessage {
+                    path: &path,
+                    nodes: JsonNodes(std::slice::from_ref(&tree)),
+                },
+            );
+        }
     }
 
     async fn handle(&mut self, command: Command) {
-        {
-            match command {
-                Command::Mount(data) => self.mount(data).await,
-                Command::Event(data) => self.event(data).await,
-                Command::Unmount(data) => self.unmount(data),
-                Command::Close => {}
-            }
+        match command {
+            Command::Mount(data) => self.mount(data).await,
+            Command::Event(data) => self.event(data).await,
+            Command::Unmount(data) => self.unmount(data),
         }
     }
 
@@ -195,6 +516,7 @@ impl RenderSession {
         // Mounting a path again replaces its active route with a fresh one.
         self.routes.remove(&path);
 
+        let replay = self.replay_for(&path, mount.render.as_ref());
         let instance = self
             .app
             .runtime
@@ -203,7 +525,7 @@ impl RenderSession {
                 resolved.request,
                 Mode::Live,
                 self.globals.clone(),
-                Replay::fresh(),
+                replay,
             )
             .await;
         let mut instance = match instance {
@@ -220,10 +542,14 @@ impl RenderSession {
         let matches = mount.render.as_ref().is_some_and(|render| {
             render.prerendered
                 && render.path == path
-                && render.render_id == render_id(&self.session, &rendered.bytes)
+                && render.render_id == render_id(&self.user, &rendered.bytes)
         });
         if matches {
-            tracing::debug!(socket = %self.socket.id, route = instance.route(), "render ID matched; attached");
+            tracing::info!(
+                route = instance.route(),
+                path,
+                "render ID matched; attached"
+            );
             self.emit("attached", &PathMessage { path: &path });
         } else {
             self.emit(
@@ -334,7 +660,9 @@ impl RenderSession {
                 },
             );
         }
-        navigation(&self.socket, effects.navigation);
+        if let Some(target) = effects.navigation {
+            self.emit("navigate", &PathMessage { path: &target });
+        }
         effects.writes
     }
 
@@ -361,7 +689,7 @@ impl RenderSession {
     /// its instance is dropped, the tab shows an error message in place of
     /// the route, and the client gets a `render-failed` error.
     fn fail_route(&mut self, path: &str, error: &CallError) {
-        tracing::warn!(socket = %self.socket.id, path, error = %error, "route failed");
+        tracing::warn!(path, error = %error, "route failed");
         let tree = error_node();
         match self.routes.get_mut(path) {
             Some(route) => {
@@ -404,8 +732,8 @@ impl RenderSession {
         );
     }
 
-    fn send_error(&self, path: Option<&str>, code: &str, message: &str) {
-        tracing::debug!(socket = %self.socket.id, path, code, message, "sending error to client");
+    fn send_error(&mut self, path: Option<&str>, code: &str, message: &str) {
+        tracing::debug!(path, code, message, "sending error to client");
         self.emit(
             "error",
             &ErrorMessage {
@@ -416,18 +744,61 @@ impl RenderSession {
         );
     }
 
-    fn emit<T: Serialize>(&self, event: &str, data: &T) {
-        if let Err(error) = self.socket.emit(event, data) {
-            tracing::debug!(socket = %self.socket.id, event, error = %error, "failed to send message");
+    /// Returns the seed and clock start for mounting `path`: the prerender's,
+    /// when the render data carries a replay token that verifies for this
+    /// user session and path, else fresh values.
+    fn replay_for(&self, path: &str, render: Option<&RenderData>) -> Replay {
+        let Some(token) = render
+            .map(|render| render.replay.as_str())
+            .filter(|token| !token.is_empty())
+        else {
+            return Replay::fresh();
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        match crate::replay::verify(&self.app.options.server_key, &self.user, path, token, now) {
+            Ok(replay) => replay,
+            Err(error) => {
+                tracing::info!(path, error = %error, "rejected replay token; mounting with fresh values");
+                Replay::fresh()
+            }
         }
     }
-}
 
-fn navigation(socket: &SocketRef, target: Option<String>) {
-    if let Some(path) = target
-        && let Err(error) = socket.emit("navigate", &PathMessage { path: &path })
-    {
-        tracing::debug!(socket = %socket.id, error = %error, "failed to send navigation");
+    /// Sends a message of the render session's stream: it gets the next
+    /// sequence number and is kept for a client that resumes.
+    fn emit<T: Serialize>(&mut self, event: &'static str, data: &T) {
+        let mut value = serde_json::to_value(data).expect("protocol messages serialize to JSON");
+        self.seq += 1;
+        if let serde_json::Value::Object(fields) = &mut value {
+            fields.insert("seq".into(), self.seq.into());
+        }
+        self.send_raw(event, &value);
+
+        let size = value.to_string().len();
+        self.outbox.push_back((self.seq, event, value, size));
+        self.outbox_bytes += size;
+        while self.outbox.len() > OUTBOX_MESSAGES || self.outbox_bytes > OUTBOX_BYTES {
+            let Some((_, _, _, size)) = self.outbox.pop_front() else {
+                break;
+            };
+            self.outbox_bytes -= size;
+        }
+    }
+
+    /// Sends a message outside the sequenced stream.
+    fn emit_unsequenced<T: Serialize>(&self, event: &str, data: &T) {
+        self.send_raw(event, data);
+    }
+
+    fn send_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        let Some(socket) = &self.socket else {
+            return;
+        };
+        if let Err(error) = socket.emit(event, data) {
+            tracing::debug!(socket = %socket.id, event, error = %error, "failed to send message");
+        }
     }
 }
 

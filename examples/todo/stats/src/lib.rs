@@ -1,4 +1,3 @@
-#![deny(unsafe_code)]
 //! The `/stats` route of the todo example: how many items the shared list
 //! has and how many are done.
 
