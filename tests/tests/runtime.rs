@@ -1,0 +1,73 @@
+//! The runtime with real test guests: guest output reaches the host log
+//! tagged with the route.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use trellis_runtime::{GlobalStore, Mode, Replay};
+use trellis_tests::load_runtime;
+
+/// A log sink that the test reads back.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn guest_output_goes_to_log_with_route() {
+    let (_, runtime) = load_runtime("tests/guests");
+    let resolved = runtime
+        .resolve("/stderr")
+        .expect("the test app has /stderr");
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let async_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    tracing::subscriber::with_default(subscriber, || {
+        async_runtime.block_on(async {
+            let mut instance = runtime
+                .instantiate(
+                    resolved.route,
+                    resolved.request,
+                    Mode::Live,
+                    GlobalStore::new(),
+                    Replay::fresh(),
+                )
+                .await
+                .unwrap();
+            instance.render().await.unwrap();
+            drop(instance);
+        });
+    });
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let stdout_line = log.lines().find(|line| line.contains("hello from stdout"));
+    let stderr_line = log.lines().find(|line| line.contains("hello from stderr"));
+    assert!(
+        stdout_line.is_some_and(
+            |line| line.contains("route=\"/stderr\"") || line.contains("route=/stderr")
+        ),
+        "{log}"
+    );
+    assert!(
+        stderr_line.is_some_and(|line| line.contains("WARN")),
+        "{log}"
+    );
+}
