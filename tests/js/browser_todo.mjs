@@ -8,7 +8,7 @@
 // #todo-list with one <li> per item, each holding a checkbox .toggle, a
 // span .title and a button .delete, and class "done" on the <li> of a done
 // item. At `/stats` an element #stats whose text contains the item count,
-// such as "0 items". Global state is per connection, so a fresh load of
+// such as "0 items". Global state is per render session (one tab), so a fresh load of
 // `/stats` does not see the items added here.
 import {
   baseUrlArgument, fail, forwardPageErrors, launchChromium, run, step, waitForReady, waitInPage,

@@ -23,3 +23,17 @@ fn browser_todo_adds_toggles_deletes() {
 
     run_node("browser_todo.mjs", &[&server.url()]);
 }
+
+#[test]
+fn browser_navigation_keeps_global_state() {
+    let server = TestServer::start("examples/todo");
+
+    run_node("browser_navigation.mjs", &[&server.url()]);
+}
+
+#[test]
+fn browser_lucky_mounts_without_flash() {
+    let server = TestServer::start("examples/counter");
+
+    run_node("browser_lucky.mjs", &[&server.url()]);
+}

@@ -345,9 +345,9 @@
   // ---- Links --------------------------------------------------------------
 
   // Returns the URL that a click should navigate to inside the tab, or null
-  // when the browser should handle the click itself: a modified or non-primary
-  // click, another window, a download, another origin, or a link that has its
-  // own click listener.
+  // when the browser should handle the click itself. The browser keeps
+  // modified and non-primary clicks, links to another window or origin,
+  // downloads and links that have their own click listener.
   function linkTarget(event) {
     if (event.defaultPrevented || event.button !== 0) return null;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
@@ -441,8 +441,8 @@
       }
     }
 
-    // The CONNECT packet. With a token it asks the host to resume the render
-    // session from after the highest `seq` handled.
+    // The CONNECT packet. With a token it requests that the host resume the
+    // render session after the highest `seq` handled.
     function connectPacket() {
       if (sessionToken === null) return '40';
       return '40' + JSON.stringify({ resume: sessionToken, seq: highestSeq });
@@ -466,8 +466,8 @@
       }
       if (sessionToken !== null) {
         console.warn('trellis: the host started a new render session, so the tab state is reset; mounting again');
-        // The host holds no route of the old session, and its DOM may differ
-        // from the prerender's even if the client never changed it.
+        // The new render session has no route mounted, and the host's state
+        // may differ from the prerender's even if the DOM never changed.
         domIsPrerendered = false;
       }
       sessionToken = data.token;
@@ -681,8 +681,8 @@
     }
 
     function onAttached(data) {
-      // A navigation mounts with `render: null`, which the host answers with
-      // render, so this attached is for the route being left.
+      // A navigation mounts with `render: null`, to which the host replies
+      // with render, so this attached is for the route being left.
       if (navigation !== null) {
         console.debug('trellis: ignoring attached while a navigation waits for its render', data?.path);
         return;
@@ -778,7 +778,7 @@
 
     // Reloads the page once, for `reload` (the render session is gone) or
     // `session-expired` (no valid user session cookie). The socket stays
-    // closed in both cases, because reconnecting would get the same answer.
+    // closed in both cases, because reconnecting would get the same reply.
     function reloadPage(name, data) {
       const message = data?.message ?? '';
       stop();
@@ -913,7 +913,7 @@
 
     // Leaving the page closes the socket, and that close is not a lost
     // connection. A page restored from the back/forward cache connects again
-    // and resumes its render session if the host still holds it.
+    // and resumes its render session if the host still keeps it.
     // The socket is forgotten at once, because a page frozen for that cache
     // may never see the close event.
     window.addEventListener('pagehide', () => {
