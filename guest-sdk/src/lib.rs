@@ -58,7 +58,7 @@
 //! lives as long as the route is mounted in a browser tab. A prerender uses a
 //! throwaway instance. Each render numbers its event handlers from 0 in
 //! document order and keeps their closures until the next render. The
-//! browser only ever sees those numbers, as `data-trellis-<event>`
+//! browser only ever receives those numbers, as `data-trellis-<event>`
 //! attributes. Handlers must be `'static`: copy or clone what they need from
 //! `self` into the closure.
 //!

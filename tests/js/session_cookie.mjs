@@ -1,27 +1,32 @@
 // A connection needs a valid session cookie: without one the host sends
 // `session-expired` and closes the connection.
 //
-// Usage: node session_cookie.mjs <server base URL> <case>
+// Usage: node session_cookie.mjs <server base URL> <case> [argument]
 //
 // Cases:
 //   valid            the cookie a GET of / set: expect `session`
 //   missing          no cookie: expect `session-expired`
 //   forged           32 random hex digits, the shape of a bare session
 //                    ID: expect `session-expired`
-//   unauthenticated  a cookie a GET set, with one character in its last
-//                    third changed: expect `session-expired`
+//   unauthenticated  a cookie a GET set, with one character near its end
+//                    changed: expect `session-expired`
+//   given <cookie>   the `name=value` pair given, such as a cookie that
+//                    another server issued: expect `session-expired`
+//   aged <ms>        the cookie a GET set, used <ms> later: expect
+//                    `session-expired`
 import { randomBytes } from 'node:crypto';
 import { baseUrlArgument, fail, run, step } from './common.mjs';
-import { Tab, fetchPage } from './session_client.mjs';
+import { Tab, fetchPage, sleep } from './session_client.mjs';
 
-const usage = 'node session_cookie.mjs <server base URL> valid|missing|forged|unauthenticated';
+const usage = 'node session_cookie.mjs <server base URL> valid|missing|forged|unauthenticated|given <cookie>|aged <ms>';
 const base = baseUrlArgument(usage);
 const testCase = process.argv[3];
+const argument = process.argv[4];
 let tab = null;
 
 // Changes one alphanumeric character near the end of the cookie value to
-// another digit from 2 to 7, which hex, base64, base64url and base32 all
-// contain. The very last characters are skipped because in base64 they can
+// the digit 2 (3 when it is 2), which hex, base64, base64url and base32 all
+// contain. The last two characters are skipped because in base64 they can
 // hold unused padding bits.
 function tamper(cookie) {
   const [name, value] = cookie.split(/=(.*)/s);
@@ -35,16 +40,28 @@ function tamper(cookie) {
 }
 
 async function cookieFor(kind) {
+  if ((kind === 'given' || kind === 'aged') && argument === undefined) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
   switch (kind) {
     case 'missing':
       return null;
     case 'forged':
       return `trellis_session=${randomBytes(16).toString('hex')}`;
+    case 'given':
+      return argument;
     case 'valid':
-    case 'unauthenticated': {
+    case 'unauthenticated':
+    case 'aged': {
       const { cookie } = await fetchPage(base, '/');
       if (!cookie) fail('GET / set no session cookie');
-      return kind === 'valid' ? cookie : tamper(cookie);
+      if (kind === 'unauthenticated') return tamper(cookie);
+      if (kind === 'aged') {
+        step(`wait ${argument} ms`);
+        await sleep(Number(argument));
+      }
+      return cookie;
     }
     default:
       console.error(`usage: ${usage}`);
