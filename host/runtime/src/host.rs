@@ -36,7 +36,7 @@ pub struct RequestInfo {
 }
 
 /// Inputs that make a render repeatable: the seed of the guest's random
-/// numbers and the wall-clock time it sees while the clock is frozen.
+/// numbers and the wall-clock time it reads while the clock is frozen.
 ///
 /// A prerender and the mount that follows it get the same values, so a route
 /// that shows a random number or the time renders the same tree twice.

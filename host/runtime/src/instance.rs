@@ -76,8 +76,8 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
-/// What a call did besides its result: the global-state keys it read and
-/// wrote, and the navigation it asked for.
+/// Side effects of guest calls: the global-state keys read and written, and
+/// the navigation requested.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Effects {
     /// Keys read during the call.
@@ -192,8 +192,8 @@ impl RouteInstance {
 
 /// Installs the epoch callback that enforces a store's CPU deadline.
 ///
-/// Each epoch tick that the guest is running for counts against its budget;
-/// until the budget is spent the guest yields to the async executor at every
+/// Each epoch tick that the guest is running for counts against its budget.
+/// Until the budget is spent the guest yields to the async executor at every
 /// tick, so other tasks run in between.
 pub(crate) fn install_deadline(store: &mut Store<HostState>, cpu_ms: u64) {
     store.epoch_deadline_callback(move |mut context| {

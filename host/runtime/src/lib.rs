@@ -7,7 +7,7 @@
 //! [`RouteInstance::handle_event`] runs an event handler. [`HostState`] is
 //! what the guest's imports see: the request, the tab's [`GlobalStore`],
 //! and in [`Mode::Prerender`] a sandbox in which state-changing imports
-//! trap. The runtime knows nothing of HTTP or sockets.
+//! trap. The runtime does not depend on HTTP or sockets.
 
 mod bindings;
 mod canonical;

@@ -3,7 +3,7 @@
 use wasmtime::ResourceLimiter;
 
 /// Maximum elements of one guest table. Rust guests use one small table for
-/// indirect calls; the cap stops a guest from growing host memory through
+/// indirect calls. The cap stops a guest from growing host memory through
 /// tables instead of its capped linear memory.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 

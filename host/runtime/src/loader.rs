@@ -42,7 +42,7 @@ pub enum LoadError {
 }
 
 /// Loads the component at `path`, from the precompiled cache in `cache_dir`
-/// when it holds a copy compiled by an engine with the same configuration.
+/// when it contains a copy compiled by an engine with the same configuration.
 ///
 /// The cache key is a blake3 hash of the component's bytes and of the
 /// engine's precompile compatibility hash (wasmtime's version and every
@@ -109,10 +109,11 @@ pub fn load_component(
 fn deserialize_cached(engine: &Engine, cached: &Path) -> wasmtime::Result<Component> {
     // SAFETY: `Component::deserialize_file` trusts the file to be a
     // component that this wasmtime version serialized. The file lives in the
-    // app's own state directory, its name is a hash of the source component
-    // and the engine configuration, and `write_cache` writes it atomically
-    // (rename), so it is either a complete serialization made by this code or
-    // absent. wasmtime also checks the header, version and configuration.
+    // app's own state directory, and its name is a hash of the source
+    // component and the engine configuration. `write_cache` writes it
+    // atomically (by rename), so it is either a complete serialization made
+    // by this code or absent. wasmtime also checks the header, version and
+    // configuration.
     unsafe { Component::deserialize_file(engine, cached) }
 }
 

@@ -7,7 +7,8 @@ use std::task::{Context, Poll};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 
-/// The longest line the host logs; the rest of a longer line is dropped.
+/// Maximum length of a logged line, in bytes; the rest of a longer line is
+/// dropped.
 const MAX_LINE: usize = 4096;
 
 /// A guest output stream (stdout or stderr) that logs each line it receives

@@ -109,7 +109,7 @@ pub fn cookie_from_header(header: &str) -> Option<&str> {
         .map(|(_, value)| value.trim())
 }
 
-/// Why a session cookie was not accepted.
+/// The reason a session cookie was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CookieError {
     /// The value is malformed or was not made with this server key.
@@ -154,7 +154,7 @@ pub fn render_id(session: &SessionId, vdom: &[u8]) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// The user sessions this process knows of.
+/// The user sessions this process has seen.
 ///
 /// A session starts unclaimed when a GET without a valid cookie creates it,
 /// and becomes claimed when a socket connection presents its cookie. Several
@@ -205,17 +205,7 @@ impl UserSessions {
     /// Creates an unclaimed session.
     pub(crate) fn create(&self, now: Instant) -> SessionId {
         let id = SessionId::generate();
-        let mut inner = self.lock();
-        inner.sessions.insert(
-            id,
-            SessionEntry {
-                render_sessions: None,
-                idle_since: now,
-            },
-        );
-        inner.unclaimed.push_back((id, now));
-        inner.unclaimed_count += 1;
-        while inner.unclaimed_count > self.max_unclaimed && inner.dispose_oldest_unclaimed() {}
+        self.lock().insert_unclaimed(id, now, self.max_unclaimed);
         id
     }
 
@@ -232,16 +222,7 @@ impl UserSessions {
             }
             return;
         }
-        inner.sessions.insert(
-            id,
-            SessionEntry {
-                render_sessions: None,
-                idle_since: now,
-            },
-        );
-        inner.unclaimed.push_back((id, now));
-        inner.unclaimed_count += 1;
-        while inner.unclaimed_count > self.max_unclaimed && inner.dispose_oldest_unclaimed() {}
+        inner.insert_unclaimed(id, now, self.max_unclaimed);
     }
 
     /// Claims the session for a new render session.
@@ -313,6 +294,21 @@ impl UserSessions {
 }
 
 impl SessionsInner {
+    /// Adds an unclaimed session, then disposes the oldest unclaimed ones
+    /// while there are more than `max_unclaimed`.
+    fn insert_unclaimed(&mut self, id: SessionId, now: Instant, max_unclaimed: usize) {
+        self.sessions.insert(
+            id,
+            SessionEntry {
+                render_sessions: None,
+                idle_since: now,
+            },
+        );
+        self.unclaimed.push_back((id, now));
+        self.unclaimed_count += 1;
+        while self.unclaimed_count > max_unclaimed && self.dispose_oldest_unclaimed() {}
+    }
+
     /// Disposes the oldest unclaimed session; returns false when there is
     /// none.
     fn dispose_oldest_unclaimed(&mut self) -> bool {
