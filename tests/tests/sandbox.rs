@@ -113,7 +113,9 @@ fn alloc_render_hits_memory_cap() {
         instance.render().await
     });
 
-    let error = result.err().expect("the render of /alloc fails");
+    let Err(error) = result else {
+        panic!("the render of /alloc succeeded");
+    };
     let CallError::Memory(exceeded) = error else {
         panic!("expected CallError::Memory, got {error:?}");
     };
