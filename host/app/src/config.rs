@@ -24,6 +24,9 @@ pub struct AppConfig {
     pub sessions: Sessions,
     /// The file that holds the server key (absolute), when set.
     pub server_key_file: Option<PathBuf>,
+    /// Origins, besides the server's own, whose pages may open a Socket.IO
+    /// connection, from the top-level `allowed-origins` key.
+    pub allowed_origins: Vec<String>,
 }
 
 /// Lifetimes of sessions, from the `[sessions]` table.
@@ -171,6 +174,8 @@ struct RawConfig {
     sessions: Sessions,
     #[serde(rename = "server-key-file")]
     server_key_file: Option<PathBuf>,
+    #[serde(rename = "allowed-origins", default)]
+    allowed_origins: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -260,6 +265,7 @@ impl AppConfig {
             routes,
             limits: raw.limits,
             sessions: raw.sessions,
+            allowed_origins: raw.allowed_origins,
         })
     }
 
@@ -338,6 +344,15 @@ mod tests {
         let error = AppConfig::parse(Path::new("/app"), text).unwrap_err();
 
         assert!(matches!(error, ConfigError::Parse { .. }), "{error}");
+    }
+
+    #[test]
+    fn parse_allowed_origins() {
+        let text = "allowed-origins = [\"https://app.example\"]\n[[routes]]\npath = \"/\"\ncrate = \".\"\n";
+
+        let config = AppConfig::parse(Path::new("/app"), text).unwrap();
+
+        assert_eq!(config.allowed_origins, ["https://app.example"]);
     }
 
     #[test]

@@ -150,10 +150,19 @@ fn load_config(app_dir: &Path) -> anyhow::Result<AppConfig> {
     Ok(AppConfig::load(app_dir)?)
 }
 
-/// Builds the server options from the app's `[sessions]` table and its
-/// server key.
+/// Builds the server options from the app's `[sessions]` table, its
+/// `allowed-origins` and its server key.
 fn server_options(config: &AppConfig) -> anyhow::Result<ServerOptions> {
     let sessions = config.sessions;
+    if let Some(origin) = config
+        .allowed_origins
+        .iter()
+        .find(|origin| !trellis_server::is_valid_origin(origin))
+    {
+        bail!(
+            "invalid entry {origin:?} in `allowed-origins`: write an origin as browsers send it, such as \"https://app.example\" or \"http://localhost:8080\", with no path"
+        );
+    }
     Ok(ServerOptions {
         secure_cookies: sessions.secure_cookies,
         unclaimed_session_ttl: Duration::from_secs(sessions.unclaimed_ttl_secs),
@@ -161,6 +170,7 @@ fn server_options(config: &AppConfig) -> anyhow::Result<ServerOptions> {
         reconnect_grace: Duration::from_secs(sessions.reconnect_grace_secs),
         session_max_age: Duration::from_secs(sessions.max_age_secs),
         server_key: server_key(config)?,
+        allowed_origins: config.allowed_origins.clone(),
         ..ServerOptions::default()
     })
 }

@@ -9,6 +9,7 @@
 
 mod key;
 pub mod messages;
+mod origin;
 pub mod page;
 mod prerender;
 mod render_session;
@@ -28,6 +29,7 @@ use socketioxide::handler::ConnectHandler;
 use trellis_runtime::Runtime;
 
 pub use key::{KeyError, SERVER_KEY_ENV, ServerKey};
+pub use origin::is_valid_origin;
 pub use prerender::Page;
 pub use session::{CookieError, SESSION_COOKIE, SessionId, render_id};
 
@@ -40,8 +42,13 @@ pub struct ServerOptions {
     /// Adds `Secure` to the session cookie; set it when the app is served
     /// over HTTPS.
     pub secure_cookies: bool,
-    /// The largest Socket.IO message a client may send, in bytes.
+    /// The largest Socket.IO message a client may send, in bytes. A larger
+    /// WebSocket message closes the connection.
     pub max_message_bytes: u64,
+    /// Origins, besides the request's own, whose pages may open a Socket.IO
+    /// connection, written as browsers send them in `Origin`, such as
+    /// `https://app.example`.
+    pub allowed_origins: Vec<String>,
     /// How long a user session lives without any render session: an
     /// unclaimed one (created by a GET whose cookie never reached a socket)
     /// or one whose tabs have all closed.
@@ -65,6 +72,7 @@ impl Default for ServerOptions {
             // Form submissions are the largest messages a tab sends; 64 KiB
             // holds a long form while bounding what one message can cost.
             max_message_bytes: 64 << 10,
+            allowed_origins: Vec::new(),
             unclaimed_session_ttl: Duration::from_secs(60),
             max_unclaimed_sessions: 100_000,
             reconnect_grace: Duration::from_secs(30),
@@ -158,8 +166,14 @@ impl App {
 /// Builds the axum router of an app: the client runtime, the Socket.IO
 /// endpoint, and a prerender of the matching route for every other GET.
 pub fn router(app: Arc<App>) -> axum::Router {
+    // `max_payload` bounds only HTTP long-polling bodies. engineioxide 0.17
+    // checks WebSocket messages against separate limits, which default to
+    // 64 MiB per message and 16 MiB per frame, so both are set here too.
+    let max_message_bytes = usize::try_from(app.options.max_message_bytes).unwrap_or(usize::MAX);
     let (layer, io) = SocketIo::builder()
         .max_payload(app.options.max_message_bytes)
+        .ws_max_message_size(max_message_bytes)
+        .ws_max_frame_size(max_message_bytes)
         .build_layer();
     let socket_app = Arc::clone(&app);
     // The render session's message handlers are registered in a connect

@@ -1,6 +1,7 @@
 //! Client-to-host messages of the Socket.IO protocol, parsed and checked.
 
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 
 use crate::page::RenderData;
 
@@ -14,7 +15,7 @@ pub struct Mount {
     /// The path to mount, with an optional query.
     pub path: String,
     /// The render data of the page the browser holds, or `null`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub render: Option<RenderData>,
 }
 
@@ -27,7 +28,7 @@ pub struct Event {
     /// The handler ID from a `data-trellis-<event>` attribute.
     pub handler: u32,
     /// The event's data.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub payload: Payload,
 }
 
@@ -51,11 +52,44 @@ pub struct Unmount {
 
 /// Parses the data of a client message into `T`, with an error message for
 /// the client when it has the wrong shape.
-pub fn parse<T: serde::de::DeserializeOwned>(
-    event: &str,
-    data: serde_json::Value,
-) -> Result<T, String> {
+///
+/// The data must be a JSON object. serde's derived structs would also take
+/// an array of the field values in order, which the protocol does not
+/// allow.
+pub fn parse<T: DeserializeOwned>(event: &str, data: serde_json::Value) -> Result<T, String> {
+    if !data.is_object() {
+        return Err(format!(
+            "invalid `{event}` data: expected an object, got {data}"
+        ));
+    }
     serde_json::from_value(data).map_err(|error| format!("invalid `{event}` data: {error}"))
+}
+
+/// Deserializes a struct field that must be a JSON object (not an array).
+fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(D::Error::custom(format!("expected an object, got {value}")));
+    }
+    serde_json::from_value(value).map_err(D::Error::custom)
+}
+
+/// As [`object`], for a field that may also be `null`.
+fn optional_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(D::Error::custom(format!(
+            "expected an object or null, got {value}"
+        )));
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(D::Error::custom)
 }
 
 /// Checks a path the client sent: it must start with `/` and fit the limit.
@@ -98,6 +132,8 @@ mod tests {
             json!({"path": 5, "handler": 3}),
             json!({"path": "/", "handler": 3, "extra": true}),
             json!([1, 2]),
+            json!(["/", 3, {}]),
+            json!({"path": "/", "handler": 3, "payload": ["x", null]}),
         ];
 
         for data in cases {

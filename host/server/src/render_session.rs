@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use socketioxide::extract::{Data, SocketRef};
+use socketioxide::extract::{Event as EventName, SocketRef, TryData};
 use socketioxide::socket::Sid;
+use socketioxide::{SendError, SocketError};
 use tokio::sync::mpsc;
 use trellis_core::json::{JsonNodes, JsonOps};
 use trellis_core::vdom::{Attr, Element, EventKind, Node};
@@ -32,11 +33,26 @@ const QUEUE_CAPACITY: usize = 1024;
 const OUTBOX_MESSAGES: usize = 256;
 const OUTBOX_BYTES: usize = 1 << 20;
 
+/// How long a render session waits for a connection whose send buffer
+/// (socketioxide's `max_buffer_size`, 128 packets by default) stays full
+/// before it closes the connection. The client then resumes and gets the
+/// messages it missed from the outbox.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A client message, parsed later by the session task.
 enum Command {
     Mount(serde_json::Value),
     Event(serde_json::Value),
     Unmount(serde_json::Value),
+    /// A known message whose data socketioxide could not decode.
+    Undecodable {
+        event: &'static str,
+        error: String,
+    },
+    /// A message with an event name the protocol does not have.
+    Unknown {
+        event: String,
+    },
 }
 
 /// What a render session task receives.
@@ -99,6 +115,9 @@ enum ConnectOutcome {
     SessionExpired,
     /// The render session to resume is gone.
     Reload,
+    /// The upgrade request's `Origin` is neither the server's own nor
+    /// allowed.
+    ForbiddenOrigin,
 }
 
 /// Auth data of the Socket.IO CONNECT packet.
@@ -116,8 +135,16 @@ struct ConnectAuth {
 /// connection is acknowledged, so no client message can arrive before its
 /// handler exists.
 pub(crate) fn on_connecting(app: &Arc<App>, socket: &SocketRef, auth: Option<serde_json::Value>) {
-    let cookie = socket
-        .req_parts()
+    let request = socket.req_parts();
+    let authority = request.uri.authority().map(http::uri::Authority::as_str);
+    if let Err(origin) =
+        crate::origin::check_origin(&request.headers, authority, &app.options.allowed_origins)
+    {
+        tracing::warn!(socket = %socket.id, origin, "rejected a connection from a foreign origin");
+        socket.extensions.insert(ConnectOutcome::ForbiddenOrigin);
+        return;
+    }
+    let cookie = request
         .headers
         .get_all(http::header::COOKIE)
         .iter()
@@ -164,6 +191,12 @@ pub(crate) fn on_connecting(app: &Arc<App>, socket: &SocketRef, auth: Option<ser
         return;
     }
     socket.extensions.insert(Arc::new(AtomicU64::new(0)));
+    // `Ticket` comes last in every handler: socketioxide runs the extractors
+    // in order and skips the handler when one fails, and a ticket taken for
+    // a skipped message would stall the session, which waits for every
+    // ticket in turn. The data extractor is `TryData`, whose error type is
+    // `Infallible` in socketioxide 0.18, so undecodable data still gets its
+    // ticket and an error reply.
     for (name, make) in [
         ("mount", Command::Mount as fn(serde_json::Value) -> Command),
         ("event", Command::Event),
@@ -172,25 +205,37 @@ pub(crate) fn on_connecting(app: &Arc<App>, socket: &SocketRef, auth: Option<ser
         let sender = sender.clone();
         socket.on(
             name,
-            async move |socket: SocketRef, Ticket(ticket): Ticket, Data(data): Data<serde_json::Value>| {
-                let input = Input::Message {
-                    socket: socket.id,
-                    ticket,
-                    command: make(data),
+            async move |socket: SocketRef,
+                        TryData(data): TryData<serde_json::Value>,
+                        Ticket(ticket): Ticket| {
+                let command = match data {
+                    Ok(data) => make(data),
+                    Err(error) => Command::Undecodable {
+                        event: name,
+                        error: error.to_string(),
+                    },
                 };
-                if sender.try_send(input).is_err() {
-                    tracing::warn!(socket = %socket.id, "message queue full or session ended; disconnecting");
-                    let _ = socket.disconnect();
-                }
+                queue_message(&sender, socket, ticket, command);
             },
         );
     }
+    let fallback = sender.clone();
+    socket.on_fallback(
+        async move |socket: SocketRef, EventName(event): EventName, Ticket(ticket): Ticket| {
+            queue_message(&fallback, socket, ticket, Command::Unknown { event });
+        },
+    );
     let detach = sender.clone();
     socket.on_disconnect(async move |socket: SocketRef| {
-        // A full queue drops this notice; the session then ends when its
-        // grace timer would have, because the client cannot resume a
-        // session whose queue stays full.
-        let _ = detach.try_send(Input::Detach { socket: socket.id });
+        let input = Input::Detach { socket: socket.id };
+        if let Err(mpsc::error::TrySendError::Full(input)) = detach.try_send(input) {
+            // A flooding client is disconnected while its queue is full.
+            // The notice must still arrive, or the session would never
+            // start its grace timer and would live as long as the process.
+            tokio::spawn(async move {
+                let _ = detach.send(input).await;
+            });
+        }
     });
     socket
         .extensions
@@ -198,7 +243,8 @@ pub(crate) fn on_connecting(app: &Arc<App>, socket: &SocketRef, auth: Option<ser
 }
 
 /// Finishes a connection once socketioxide has acknowledged it: attaches it
-/// to its render session, or tells the client to reload and closes it.
+/// to its render session, or sends `session-expired`, `reload` or a
+/// `forbidden-origin` error and closes it.
 pub(crate) fn on_connected(socket: SocketRef) {
     match socket.extensions.get::<ConnectOutcome>() {
         Some(ConnectOutcome::Attach { sender, resume }) => {
@@ -214,6 +260,15 @@ pub(crate) fn on_connected(socket: SocketRef) {
             let _ = socket.emit("session-expired", &message);
             let _ = socket.disconnect();
         }
+        Some(ConnectOutcome::ForbiddenOrigin) => {
+            let message = ErrorMessage {
+                path: None,
+                code: "forbidden-origin",
+                message: "pages of this origin may not connect: add it to `allowed-origins` in trellis.toml",
+            };
+            let _ = socket.emit("error", &message);
+            let _ = socket.disconnect();
+        }
         Some(ConnectOutcome::Reload) => {
             let message = MessageText {
                 message: "this tab's session ended: reload the page",
@@ -221,6 +276,20 @@ pub(crate) fn on_connected(socket: SocketRef) {
             let _ = socket.emit("reload", &message);
             let _ = socket.disconnect();
         }
+    }
+}
+
+/// Queues a client message for the session task, or disconnects a client
+/// whose queue is full.
+fn queue_message(sender: &mpsc::Sender<Input>, socket: SocketRef, ticket: u64, command: Command) {
+    let input = Input::Message {
+        socket: socket.id,
+        ticket,
+        command,
+    };
+    if sender.try_send(input).is_err() {
+        tracing::warn!(socket = %socket.id, "message queue full or session ended; disconnecting");
+        let _ = socket.disconnect();
     }
 }
 
@@ -250,6 +319,7 @@ fn start_render_session(app: &Arc<App>, user: SessionId) -> mpsc::Sender<Input> 
         seq: 0,
         outbox: VecDeque::new(),
         outbox_bytes: 0,
+        unsent: VecDeque::new(),
         globals: GlobalStore::new(),
         routes: HashMap::new(),
     };
@@ -309,6 +379,9 @@ struct RenderSession {
     seq: u64,
     outbox: VecDeque<(u64, &'static str, serde_json::Value, usize)>,
     outbox_bytes: usize,
+    /// Messages for the current connection that its full send buffer could
+    /// not take yet, in order; [`RenderSession::flush`] sends them.
+    unsent: VecDeque<(String, serde_json::Value)>,
     globals: GlobalStore,
     routes: HashMap<String, ActiveRoute>,
 }
@@ -376,6 +449,10 @@ impl RenderSession {
                     command,
                 } => self.receive(socket, ticket, command).await,
             }
+            // Waiting here for a slow reader slows the handling of its own
+            // messages, so a client that sends more than it reads fills its
+            // queue and is disconnected.
+            self.flush().await;
         }
 
         self.app.render_sessions.lock().remove(&self.token);
@@ -414,11 +491,15 @@ impl RenderSession {
         self.detached_at = None;
         self.next_ticket = 0;
         self.early.clear();
+        // Unsent messages were for the old connection; a resuming client
+        // gets them again from the outbox.
+        self.unsent.clear();
 
+        let token = self.token.clone();
         match resume {
-            None => self.emit_unsequenced("session", &TokenMessage { token: &self.token }),
+            None => self.emit_unsequenced("session", &TokenMessage { token: &token }),
             Some(last_seen) => {
-                self.emit_unsequenced("resumed", &TokenMessage { token: &self.token });
+                self.emit_unsequenced("resumed", &TokenMessage { token: &token });
                 self.resend_after(last_seen);
             }
         }
@@ -494,6 +575,14 @@ impl RenderSession {
             Command::Mount(data) => self.mount(data).await,
             Command::Event(data) => self.event(data).await,
             Command::Unmount(data) => self.unmount(data),
+            Command::Undecodable { event, error } => {
+                let message = format!("invalid `{event}` data: {error}");
+                self.send_error(None, "bad-request", &message);
+            }
+            Command::Unknown { event } => {
+                let message = format!("unknown event `{event}`");
+                self.send_error(None, "bad-request", &message);
+            }
         }
     }
 
@@ -788,16 +877,58 @@ impl RenderSession {
     }
 
     /// Sends a message outside the sequenced stream.
-    fn emit_unsequenced<T: Serialize>(&self, event: &str, data: &T) {
+    fn emit_unsequenced<T: Serialize>(&mut self, event: &str, data: &T) {
         self.send_raw(event, data);
     }
 
-    fn send_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+    /// Sends a message to the current connection, or keeps it for
+    /// [`RenderSession::flush`] while the connection's send buffer is full,
+    /// so that no message is dropped or overtaken.
+    fn send_raw<T: Serialize + ?Sized>(&mut self, event: &str, data: &T) {
         let Some(socket) = &self.socket else {
             return;
         };
-        if let Err(error) = socket.emit(event, data) {
-            tracing::debug!(socket = %socket.id, event, error = %error, "failed to send message");
+        if self.unsent.is_empty() {
+            match socket.emit(event, data) {
+                Ok(()) => return,
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => {}
+                Err(error) => {
+                    tracing::debug!(socket = %socket.id, event, error = %error, "failed to send message");
+                    return;
+                }
+            }
+        }
+        let value = serde_json::to_value(data).expect("protocol messages serialize to JSON");
+        self.unsent.push_back((event.to_string(), value));
+    }
+
+    /// Sends the messages that waited for room in the connection's send
+    /// buffer. Closes the connection when the buffer stays full for
+    /// [`SEND_TIMEOUT`].
+    async fn flush(&mut self) {
+        let started = Instant::now();
+        while let Some((event, data)) = self.unsent.front() {
+            let Some(socket) = &self.socket else {
+                self.unsent.clear();
+                return;
+            };
+            match socket.emit(event, data) {
+                Ok(()) => {}
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                    if started.elapsed() >= SEND_TIMEOUT {
+                        tracing::warn!(socket = %socket.id, unsent = self.unsent.len(), "client reads too slowly; disconnecting");
+                        let _ = socket.clone().disconnect();
+                        self.unsent.clear();
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::debug!(socket = %socket.id, event, error = %error, "failed to send message");
+                }
+            }
+            self.unsent.pop_front();
         }
     }
 }
