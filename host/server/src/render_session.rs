@@ -674,6 +674,10 @@ impl RenderSession {
                 "no route is mounted at this path",
             );
         };
+        // NOTE: the guest SDK numbers handlers afresh on every render, so an
+        // event sent before the client applied a patch that reached it later
+        // (a re-render caused by another route's global-state write) can name
+        // an ID that now belongs to another element's handler.
         let Some(kind) = route.listeners.get(&event.handler).copied() else {
             let message = format!(
                 "handler {} is not in the route's current render",
