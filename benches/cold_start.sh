@@ -80,7 +80,7 @@ time_to_first_get() {
         if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
         sleep 0.01
     done
-    echo "cold_start.sh: error: the server did not answer GET / within 30 s; its log:" >&2
+    echo "cold_start.sh: error: the server did not respond to GET / within 30 s; its log:" >&2
     cat "$work/serve.log" >&2
     exit 1
 }

@@ -55,14 +55,14 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
         --manifest-path benches/leptos-counter/Cargo.toml
 fi
 
-# Waits until GET / on `port` answers 200, for at most 30 s.
+# Waits until GET / on `port` returns 200, for at most 30 s.
 wait_ready() {
     local port=$1 name=$2
     for _ in $(seq 300); do
         if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then return 0; fi
         sleep 0.1
     done
-    echo "http.sh: error: $name did not answer on 127.0.0.1:$port within 30 s; log: $work/$name.log" >&2
+    echo "http.sh: error: $name did not respond on 127.0.0.1:$port within 30 s; log: $work/$name.log" >&2
     cat "$work/$name.log" >&2
     exit 1
 }
@@ -123,22 +123,25 @@ done
 echo
 echo "| server | req/s (median) | p50 ms | p99 ms | req/s vs Leptos | p99 vs Leptos | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-awk '
-    function median(list,    n, sorted, i) {
-        n = split(list, sorted, " ")
-        asort(sorted)
-        return n % 2 ? sorted[(n + 1) / 2] : (sorted[n / 2] + sorted[n / 2 + 1]) / 2
-    }
-    {
-        rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5
-        errors[$1] += $6
-    }
-    END {
-        base_rps = median(rps["leptos"]); base_p99 = median(p99["leptos"])
-        split("trellis-no-cookie trellis-cookie leptos", order, " ")
-        for (i = 1; i <= 3; i++) {
-            c = order[i]
-            printf "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d |\n", c, median(rps[c]), median(p50[c]), median(p99[c]), median(rps[c]) / base_rps, median(p99[c]) / base_p99, errors[c]
-        }
-    }
-' "$work/results"
+# Prints the median of the numbers on standard input, one a line.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Prints column `column` of the runs of `config`.
+column_of() {
+    awk -v config="$1" -v column="$2" '$1 == config { print $column }' "$work/results"
+}
+
+base_rps=$(column_of leptos 3 | median)
+base_p99=$(column_of leptos 5 | median)
+for config in trellis-no-cookie trellis-cookie leptos; do
+    rps=$(column_of "$config" 3 | median)
+    p50=$(column_of "$config" 4 | median)
+    p99=$(column_of "$config" 5 | median)
+    errors=$(column_of "$config" 6 | awk '{ sum += $1 } END { print sum + 0 }')
+    awk -v c="$config" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v errors="$errors" \
+        -v base_rps="$base_rps" -v base_p99="$base_p99" 'BEGIN {
+            printf "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d |\n", c, rps, p50, p99, rps / base_rps, p99 / base_p99, errors
+        }'
+done

@@ -13,10 +13,10 @@
 //   --connect-batch B  tabs that connect at the same time (default 50)
 //   --json FILE        also write the results to FILE as JSON
 //
-// Each tab does what the browser's client runtime does on a page load: GET /
-// for the `trellis_session` cookie and the render data, a Socket.IO
-// connection with that cookie, `mount` with the render data once `session`
-// arrives, then waits for `attached`. A click is an `event` message for the
+// Each tab does what the browser's client runtime does on a page load. It
+// sends GET / for the `trellis_session` cookie and the render data, and
+// opens a Socket.IO connection with that cookie. Once `session` arrives it
+// sends `mount` with the render data, then waits for `attached`. A click is an `event` message for the
 // handler ID of `#increment` taken from the prerendered HTML, and its round
 // trip ends when the `patch` for it arrives. Each patch must set the count to
 // the tab's next value; any other patch counts as an error.
@@ -280,7 +280,7 @@ function runWorker() {
 function serverMemory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (text, name) => Number(text.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
+  const field = (text, name) => Number(text.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
   return {
     rssKiB: field(status, 'VmRSS'),
     anonKiB: field(status, 'RssAnon'),

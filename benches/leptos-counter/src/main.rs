@@ -15,7 +15,8 @@ use std::net::SocketAddr;
 use axum::Router;
 use leptos::prelude::*;
 
-/// The counter route of `examples/counter/src/lib.rs`, element for element.
+/// Renders the counter route of `examples/counter/src/lib.rs`, element for
+/// element.
 #[component]
 fn Counter() -> impl IntoView {
     let (count, set_count) = signal(0_i64);
@@ -45,7 +46,7 @@ fn Counter() -> impl IntoView {
     }
 }
 
-/// The document around the route, with the head that Trellis writes minus
+/// Renders the document around the route, with the head that Trellis writes minus
 /// its two script elements.
 fn shell() -> impl IntoView {
     view! {
