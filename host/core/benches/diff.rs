@@ -7,8 +7,8 @@
 //! rows, each row `<li key class><span class>text</span><b class>text</b></li>`
 //! (5 nodes), so a tree of `rows` rows has `5 * rows + 2` nodes. The new tree
 //! changes every `stride`-th row node in document order: an element gets a
-//! new `class` value and a text node new text, so each changed node costs
-//! one `SetAttr` or `SetText` op and the tree shape stays the same.
+//! new `class` value and a text node new text. Each changed node costs one
+//! `SetAttr` or `SetText` op, and the tree shape stays the same.
 //!
 //! Run with `cargo bench -p trellis-core --bench diff`.
 
