@@ -147,10 +147,10 @@ export class Tab {
   // Clicks the element `elementId` of the route at `path` whose tree model
   // is `root`, and applies the patch the host sends for `path` to `root`.
   // Patches for other paths stay in the inbox.
-  async click(path, root, elementId) {
+  async click(path, root, elementId, timeoutMs = 5000) {
     const handler = handlerId(requireElement(root, elementId), 'click');
     this.emit('event', { path, handler, payload: {} });
-    await this.applyNextPatch(path, root);
+    await this.applyNextPatch(path, root, timeoutMs);
   }
 
   // Waits for the next patch of the route at `path` and applies it to

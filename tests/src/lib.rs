@@ -612,14 +612,28 @@ impl NodeScript {
     /// Panics when the script exits first or does not reach it within
     /// 30 seconds.
     pub fn wait_for_checkpoint(&mut self, name: &str) {
+        self.wait_for_checkpoint_within(name, Duration::from_secs(30));
+    }
+
+    /// As [`NodeScript::wait_for_checkpoint`], for scripts that take
+    /// longer than 30 seconds to get there.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the script exits first or does not reach it within
+    /// `timeout`.
+    pub fn wait_for_checkpoint_within(&mut self, name: &str, timeout: Duration) {
         let expected = format!("@checkpoint {name}");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) if line == expected => return,
                 Ok(_) => {}
                 Err(_) => {
+                    // A script still waiting at an earlier checkpoint would
+                    // never exit by itself.
+                    let _ = self.child.kill();
                     let status = self.child.wait().ok();
                     panic!(
                         "{} did not reach checkpoint {name:?} (exit status {status:?}):\n{}\n{}",
@@ -630,6 +644,19 @@ impl NodeScript {
                 }
             }
         }
+    }
+
+    /// Returns the process ID of the Node process, for sending it signals
+    /// such as SIGSTOP.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the Node process with SIGKILL, so it closes its TCP connections
+    /// without any WebSocket close frame, and waits for it to exit.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Lets the script go on from the checkpoint it waits at.

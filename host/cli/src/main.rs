@@ -44,6 +44,11 @@ enum Command {
         /// app over HTTPS (through a proxy that terminates TLS).
         #[arg(long)]
         secure_cookies: bool,
+        /// After SIGTERM or Ctrl-C, how many seconds the server may take to
+        /// tell connected tabs to reconnect and finish the requests in
+        /// progress before it exits anyway.
+        #[arg(long, default_value_t = 10)]
+        shutdown_timeout_secs: u64,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -109,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             app_dir,
             listen,
             secure_cookies,
+            shutdown_timeout_secs,
             runtime,
         } => {
             let config = load_config(&app_dir)?;
@@ -116,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let loaded = load_runtime(&config, &runtime, runtime_options)?;
             let mut options = server_options(&config)?;
             options.secure_cookies |= secure_cookies;
+            options.shutdown_timeout = Duration::from_secs(shutdown_timeout_secs);
             let app = App::new(loaded, config.title.clone(), options);
             tokio_runtime()?.block_on(serve(app, listen))
         }

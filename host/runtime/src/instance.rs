@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use trellis_core::vdom::Node;
 use wasmtime::{Store, UpdateDeadline};
@@ -99,6 +100,24 @@ pub struct RouteInstance {
     pub(crate) route: Arc<str>,
     pub(crate) cpu_ticks: u64,
     pub(crate) poisoned: bool,
+    pub(crate) _live: LiveInstance,
+}
+
+/// One count in [`crate::Runtime::live_instances`], held by a
+/// [`RouteInstance`] from its creation until it is dropped.
+pub(crate) struct LiveInstance(Arc<AtomicUsize>);
+
+impl LiveInstance {
+    pub(crate) fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for LiveInstance {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl RouteInstance {

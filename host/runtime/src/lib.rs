@@ -21,6 +21,7 @@ mod stdio;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use trellis_app::{Limits, RoutePattern, Router};
 use wasmtime::component::{HasSelf, Linker};
@@ -78,6 +79,7 @@ pub struct Runtime {
     routes: Vec<LoadedRoute>,
     router: Router,
     limits: Limits,
+    live_instances: Arc<AtomicUsize>,
 }
 
 impl Runtime {
@@ -124,6 +126,7 @@ impl Runtime {
             routes: loaded,
             router,
             limits: options.limits,
+            live_instances: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -135,6 +138,12 @@ impl Runtime {
     /// Returns the limits guest calls run under.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Returns how many [`RouteInstance`]s of this runtime exist: created
+    /// and not yet dropped, poisoned ones included.
+    pub fn live_instances(&self) -> usize {
+        self.live_instances.load(Ordering::Relaxed)
     }
 
     /// Returns the number of routes.
@@ -220,6 +229,7 @@ impl Runtime {
             route: Arc::clone(&loaded.pattern),
             cpu_ticks,
             poisoned: false,
+            _live: instance::LiveInstance::new(&self.live_instances),
         })
     }
 }

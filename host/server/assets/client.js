@@ -643,6 +643,14 @@
         case 'session-expired':
           reloadPage(name, data);
           return;
+        case 'shutdown':
+          // The host process is stopping. The close that follows schedules
+          // a reconnect with backoff, and the CONNECT packet asks to resume,
+          // so the tab continues if the process it reaches next still has
+          // the render session and gets `reload` if not.
+          console.warn(`trellis: the host is shutting down (${data?.message ?? 'no message'}), reconnecting`);
+          dropConnection('the host is shutting down');
+          return;
         default:
           if (!SEQUENCED_EVENTS.has(name)) {
             console.debug('trellis: ignoring unknown event', name, data);

@@ -16,8 +16,8 @@ mod render_session;
 pub mod replay;
 pub mod session;
 
-use std::future::Future;
-use std::sync::Arc;
+use std::future::{Future, IntoFuture};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -63,6 +63,16 @@ pub struct ServerOptions {
     pub session_max_age: Duration,
     /// The key that authenticates session cookies and replay tokens.
     pub server_key: ServerKey,
+    /// How often the server sends an Engine.IO ping on each connection.
+    pub ping_interval: Duration,
+    /// How long the server waits for the pong before it closes the
+    /// connection. A peer that vanished without closing its TCP connection
+    /// is noticed within `ping_interval + ping_timeout`.
+    pub ping_timeout: Duration,
+    /// How long [`serve`] may take, from the shutdown signal, to tell
+    /// connected clients to reconnect and to close its connections before it
+    /// returns anyway.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for ServerOptions {
@@ -78,6 +88,10 @@ impl Default for ServerOptions {
             reconnect_grace: Duration::from_secs(30),
             session_max_age: Duration::from_secs(7 * 24 * 3600),
             server_key: ServerKey::generate(),
+            // The Engine.IO defaults, which socket.io-client expects too.
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -89,6 +103,8 @@ pub struct App {
     options: ServerOptions,
     user_sessions: session::UserSessions,
     render_sessions: render_session::RenderSessions,
+    /// The Socket.IO server, set once [`router`] has built it.
+    io: OnceLock<SocketIo>,
 }
 
 impl App {
@@ -102,6 +118,7 @@ impl App {
                 options.max_unclaimed_sessions,
             ),
             render_sessions: render_session::RenderSessions::default(),
+            io: OnceLock::new(),
             options,
         })
     }
@@ -121,6 +138,42 @@ impl App {
     /// ones within their grace period.
     pub fn render_session_count(&self) -> usize {
         self.render_sessions.count()
+    }
+
+    /// Returns how many guest instances exist: one per mounted route of every
+    /// render session (detached ones included) plus one per prerender in
+    /// progress.
+    pub fn live_instances(&self) -> usize {
+        self.runtime.live_instances()
+    }
+
+    /// Returns how many Socket.IO connections are connected to the default
+    /// namespace, 0 before [`router`] has run.
+    pub fn connected_sockets(&self) -> usize {
+        self.io.get().map_or(0, |io| io.sockets().len())
+    }
+
+    /// Sends `shutdown` to every connected client and closes every
+    /// Socket.IO connection. Each client reconnects with backoff and
+    /// resumes its render session if the process it reaches still has it.
+    async fn disconnect_clients(&self) {
+        let Some(io) = self.io.get() else {
+            return;
+        };
+        let message = ShutdownMessage {
+            message: "the server is shutting down: reconnect",
+        };
+        let sockets = io.sockets();
+        tracing::info!(
+            sockets = sockets.len(),
+            "telling connected clients to reconnect"
+        );
+        for socket in sockets {
+            if let Err(error) = socket.emit("shutdown", &message) {
+                tracing::debug!(socket = %socket.id, error = %error, "failed to send shutdown");
+            }
+        }
+        io.close().await;
     }
 
     /// Disposes the user sessions that have gone too long without a render
@@ -163,6 +216,11 @@ impl App {
     }
 }
 
+#[derive(serde::Serialize)]
+struct ShutdownMessage {
+    message: &'static str,
+}
+
 /// Builds the axum router of an app: the client runtime, the Socket.IO
 /// endpoint, and a prerender of the matching route for every other GET.
 pub fn router(app: Arc<App>) -> axum::Router {
@@ -174,7 +232,14 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .max_payload(app.options.max_message_bytes)
         .ws_max_message_size(max_message_bytes)
         .ws_max_frame_size(max_message_bytes)
+        .ping_interval(app.options.ping_interval)
+        .ping_timeout(app.options.ping_timeout)
         .build_layer();
+    if app.io.set(io.clone()).is_err() {
+        tracing::warn!(
+            "the app is served by more than one router; counts and shutdown see the first"
+        );
+    }
     let socket_app = Arc::clone(&app);
     // The render session's message handlers are registered in a connect
     // middleware, which socketioxide awaits before it acknowledges the
@@ -211,7 +276,13 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .layer(layer)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes, then shuts down
+/// gracefully.
+///
+/// After the signal the listener accepts no more connections, every
+/// Socket.IO client gets a `shutdown` message and its connection is closed,
+/// and the function returns once the HTTP requests in progress have
+/// finished, or after [`ServerOptions::shutdown_timeout`] when they have not.
 ///
 /// # Errors
 ///
@@ -221,9 +292,46 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let timeout = app.options.shutdown_timeout;
+    let (signalled, signal_received) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    };
+    let server = axum::serve(listener, router(Arc::clone(&app)))
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let mut server = std::pin::pin!(server);
+    // The signal comes first: the server future may complete as soon as the
+    // signal arrives, and the clients must still be told.
+    tokio::select! {
+        biased;
+        received = signal_received => {
+            if received.is_err() {
+                // The signal future was dropped, so the server has stopped.
+                return server.await;
+            }
+        }
+        result = &mut server => return result,
+    }
+
+    // The listener accepts no more connections. WebSocket connections are
+    // not part of axum's graceful shutdown once upgraded, so they are
+    // closed here, while the HTTP requests in progress finish.
+    let drain = async {
+        let (result, ()) = tokio::join!(server, app.disconnect_clients());
+        result
+    };
+    match tokio::time::timeout(timeout, drain).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                timeout_secs = timeout.as_secs_f64(),
+                "connections still open at the shutdown timeout; stopping without them"
+            );
+            Ok(())
+        }
+    }
 }
 
 async fn client_script() -> Response {
