@@ -25,7 +25,12 @@ pub const MAX_TOKEN_AGE: Duration = Duration::from_secs(600);
 pub fn issue(key: &ServerKey, session: &SessionId, path: &str) -> (Replay, String) {
     let mut nonce = [0u8; 16];
     rand::fill(&mut nonce);
-    let clock_start = Replay::fresh().clock_start;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    // Whole milliseconds, so the value survives the round trip through the
+    // token unchanged.
+    let clock_start = Duration::from_millis(u64::try_from(now.as_millis()).unwrap_or(u64::MAX));
     let clock_ms = u64::try_from(clock_start.as_millis())
         .unwrap_or(u64::MAX)
         .to_le_bytes();
