@@ -7,7 +7,8 @@
 #   benches/cold_start.sh [RUNS]     (default 5 of each)
 #
 # Environment: PORT=3103, SKIP_BUILD=1 to use the trellis binary already
-# built in target/release.
+# built in target/release, TRELLIS_BIN=PATH to use another trellis binary
+# (the test suite's smoke run passes its debug build).
 #
 # The app is a copy of examples/counter in a temporary directory whose
 # trellis.toml names the two components built in
@@ -34,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -z ${SKIP_BUILD:-} ]]; then
+trellis_bin=${TRELLIS_BIN:-target/release/trellis}
+if [[ -z ${SKIP_BUILD:-} && -z ${TRELLIS_BIN:-} ]]; then
     cargo build --quiet --release -p trellis-cli
 fi
 for name in counter lucky; do
@@ -66,7 +68,7 @@ TRELLIS_SERVER_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 time_to_first_get() {
     local started ended
     started=$(date +%s%N)
-    target/release/trellis serve "$app" --no-build --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+    "$trellis_bin" serve "$app" --no-build --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 3000); do
         if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then

@@ -10,6 +10,8 @@
 #   CONNECTIONS=64      wrk connections (-c); wrk uses 2 threads (-t2)
 #   TRELLIS_PORT=3101   LEPTOS_PORT=3102
 #   SKIP_BUILD=1        use the binaries already built
+#   TRELLIS_BIN=PATH    the trellis binary (default target/release/trellis)
+#   LEPTOS=0            measure Trellis only (the test suite's smoke run)
 #
 # Each round runs wrk three times, one server at a time: Trellis without a
 # cookie (every request creates a user session and gets a Set-Cookie),
@@ -29,6 +31,8 @@ trellis_port=${TRELLIS_PORT:-3101}
 leptos_port=${LEPTOS_PORT:-3102}
 export TRELLIS_TARGET_DIR="${TRELLIS_TARGET_DIR:-$repo/target/guests}"
 leptos_target="$repo/target/leptos"
+trellis_bin=${TRELLIS_BIN:-target/release/trellis}
+with_leptos=${LEPTOS:-1}
 work=$(mktemp -d)
 pids=()
 
@@ -50,9 +54,11 @@ command -v wrk >/dev/null || {
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "http.sh: building trellis-cli in release"
     cargo build --quiet --release -p trellis-cli
-    echo "http.sh: building benches/leptos-counter in release (target dir $leptos_target)"
-    CARGO_TARGET_DIR="$leptos_target" cargo build --quiet --release \
-        --manifest-path benches/leptos-counter/Cargo.toml
+    if [[ $with_leptos == 1 ]]; then
+        echo "http.sh: building benches/leptos-counter in release (target dir $leptos_target)"
+        CARGO_TARGET_DIR="$leptos_target" cargo build --quiet --release \
+            --manifest-path benches/leptos-counter/Cargo.toml
+    fi
 fi
 
 # Waits until GET / on `port` returns 200, for at most 30 s.
@@ -68,13 +74,17 @@ wait_ready() {
 }
 
 # Trellis logs at `warn` so that logging costs the same as Leptos's (none).
-RUST_LOG=warn target/release/trellis serve examples/counter --no-build \
+RUST_LOG=warn "$trellis_bin" serve examples/counter --no-build \
     --listen "127.0.0.1:$trellis_port" >"$work/trellis.log" 2>&1 &
 pids+=($!)
-"$leptos_target/release/leptos-counter" "127.0.0.1:$leptos_port" >"$work/leptos.log" 2>&1 &
-pids+=($!)
+if [[ $with_leptos == 1 ]]; then
+    "$leptos_target/release/leptos-counter" "127.0.0.1:$leptos_port" >"$work/leptos.log" 2>&1 &
+    pids+=($!)
+fi
 wait_ready "$trellis_port" trellis
-wait_ready "$leptos_port" leptos
+if [[ $with_leptos == 1 ]]; then
+    wait_ready "$leptos_port" leptos
+fi
 
 cookie=$(curl -fs -D - -o /dev/null "http://127.0.0.1:$trellis_port/" |
     sed -n 's/^[Ss]et-[Cc]ookie: \(trellis_session=[^;]*\).*/\1/p' | tr -d '\r')
@@ -84,8 +94,10 @@ cookie=$(curl -fs -D - -o /dev/null "http://127.0.0.1:$trellis_port/" |
 }
 trellis_bytes=$(curl -fs "http://127.0.0.1:$trellis_port/" | wc -c)
 cookie_bytes=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$trellis_port/" | wc -c)
-leptos_bytes=$(curl -fs "http://127.0.0.1:$leptos_port/" | wc -c)
-echo "http.sh: page sizes: trellis $trellis_bytes B (with cookie $cookie_bytes B), leptos $leptos_bytes B"
+echo "http.sh: page sizes: trellis $trellis_bytes B (with cookie $cookie_bytes B)"
+if [[ $with_leptos == 1 ]]; then
+    echo "http.sh: page size: leptos $(curl -fs "http://127.0.0.1:$leptos_port/" | wc -c) B"
+fi
 echo "http.sh: wrk -t2 -c$connections -d$duration --latency, $rounds rounds; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Converts a wrk latency such as 812.00us, 1.23ms or 1.01s to milliseconds.
@@ -117,8 +129,15 @@ run_wrk() {
 for round in $(seq "$rounds"); do
     run_wrk trellis-no-cookie "$round" "$trellis_port"
     run_wrk trellis-cookie "$round" "$trellis_port" -H "Cookie: $cookie"
-    run_wrk leptos "$round" "$leptos_port"
+    if [[ $with_leptos == 1 ]]; then
+        run_wrk leptos "$round" "$leptos_port"
+    fi
 done
+if [[ $with_leptos != 1 ]]; then
+    # Without Leptos there is no ratio to print; the per-run lines above are
+    # the result.
+    exit 0
+fi
 
 echo
 echo "| server | req/s (median) | p50 ms | p99 ms | req/s vs Leptos | p99 vs Leptos | non-2xx |"
