@@ -152,6 +152,16 @@ pub enum ConfigError {
         /// The file.
         file: PathBuf,
     },
+    /// A route's guest crate directory has no `Cargo.toml`.
+    #[error("route {path} in {file} names crate directory {crate_dir}, which has no Cargo.toml")]
+    MissingCrate {
+        /// The file.
+        file: PathBuf,
+        /// The route's path pattern.
+        path: String,
+        /// The crate directory as resolved.
+        crate_dir: PathBuf,
+    },
     /// A limit is zero.
     #[error("limit `{name}` in {file} must be greater than zero")]
     ZeroLimit {
@@ -193,15 +203,27 @@ impl AppConfig {
     /// # Errors
     ///
     /// Returns [`ConfigError`] when the file is missing or unreadable, is not
-    /// valid TOML of the documented shape, or defines invalid, duplicate or
-    /// no routes.
+    /// valid TOML of the documented shape, defines invalid, duplicate or no
+    /// routes, or names a crate directory without a `Cargo.toml`.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let file = dir.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
             path: file.clone(),
             source,
         })?;
-        Self::parse(dir, &text)
+        let config = Self::parse(dir, &text)?;
+        for route in &config.routes {
+            if let RouteSource::Crate(crate_dir) = &route.source
+                && !crate_dir.join("Cargo.toml").is_file()
+            {
+                return Err(ConfigError::MissingCrate {
+                    file,
+                    path: route.pattern.as_str().to_string(),
+                    crate_dir: crate_dir.clone(),
+                });
+            }
+        }
+        Ok(config)
     }
 
     /// Parses the text of a `trellis.toml` that lives in `dir`.
@@ -360,6 +382,23 @@ mod tests {
         let error = AppConfig::parse(Path::new("/app"), "title = \"x\"\n").unwrap_err();
 
         assert!(matches!(error, ConfigError::NoRoutes { .. }), "{error}");
+    }
+
+    #[test]
+    fn load_rejects_missing_crate_dir() {
+        let dir = std::env::temp_dir().join(format!("trellis-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            "[[routes]]\npath = \"/items/:id\"\ncrate = \"itme\"\n",
+        )
+        .unwrap();
+
+        let error = AppConfig::load(&dir).unwrap_err();
+
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(matches!(error, ConfigError::MissingCrate { .. }), "{error}");
+        assert!(error.to_string().contains("/items/:id"), "{error}");
     }
 
     #[test]

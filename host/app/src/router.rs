@@ -46,6 +46,11 @@ impl RoutePattern {
         if text.contains(['?', '#', '%']) {
             return Err(error("a pattern cannot contain `?`, `#` or `%`"));
         }
+        if text.contains(['{', '}', '*']) {
+            return Err(error(
+                "write a parameter as `:name`, such as `/items/:id`; `{}` and `*` are not supported",
+            ));
+        }
 
         let mut segments = Vec::new();
         if text != "/" {
@@ -246,7 +251,17 @@ mod tests {
 
     #[test]
     fn rejects_invalid_patterns() {
-        for pattern in ["", "items", "/a//b", "/a/", "/:", "/:a/:a", "/a?b"] {
+        for pattern in [
+            "",
+            "items",
+            "/a//b",
+            "/a/",
+            "/:",
+            "/:a/:a",
+            "/a?b",
+            "/items/{id}",
+            "/files/*rest",
+        ] {
             assert!(
                 RoutePattern::parse(pattern).is_err(),
                 "{pattern} was accepted"

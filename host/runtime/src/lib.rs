@@ -112,7 +112,11 @@ impl Runtime {
                 message: format!("{error:#}"),
             };
             let instance_pre = linker.instantiate_pre(&component).map_err(link_error)?;
-            let pre = RouteComponentPre::new(instance_pre).map_err(link_error)?;
+            let pre =
+                RouteComponentPre::new(instance_pre).map_err(|_| LoadError::NoRouteExport {
+                    path: route.component.clone(),
+                    pattern: route.pattern.as_str().to_string(),
+                })?;
             loaded.push(LoadedRoute {
                 pattern: Arc::from(route.pattern.as_str()),
                 pre,

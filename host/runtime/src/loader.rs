@@ -36,6 +36,18 @@ pub enum LoadError {
         /// wasmtime's error with its causes.
         message: String,
     },
+    /// The component does not export the route interface, usually because
+    /// its crate never calls `trellis::route!`.
+    #[error(
+        "component {path} of route {pattern} does not export `trellis:ui/route@0.1.0`: \
+         add `trellis::route!(YourRoute);` to the route's crate and build it again"
+    )]
+    NoRouteExport {
+        /// The component file.
+        path: PathBuf,
+        /// The route's path pattern.
+        pattern: String,
+    },
     /// The engine could not be created.
     #[error("failed to configure the wasm engine: {0}")]
     Engine(String),
