@@ -71,3 +71,35 @@ fn guest_output_goes_to_log_with_route() {
         "{log}"
     );
 }
+
+#[test]
+fn guest_panic_message_reaches_error() {
+    let (_, runtime) = load_runtime("tests/guests");
+    let resolved = runtime.resolve("/panic").expect("the test app has /panic");
+    let async_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let result = async_runtime.block_on(async {
+        let mut instance = runtime
+            .instantiate(
+                resolved.route,
+                resolved.request,
+                Mode::Live,
+                GlobalStore::new(),
+                Replay::fresh(),
+            )
+            .await
+            .unwrap();
+        instance.render().await.map(|_| ())
+    });
+
+    let Err(trellis_runtime::CallError::Trap(message)) = result else {
+        panic!("expected a trap, got {result:?}");
+    };
+    assert!(message.starts_with("panicked at "), "{message}");
+    assert!(message.contains("src/lib.rs"), "{message}");
+    assert!(message.contains("fails on purpose"), "{message}");
+    assert!(!message.contains("wasm backtrace"), "{message}");
+}

@@ -12,7 +12,7 @@ use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiVie
 
 use crate::bindings::{self, Level};
 use crate::globals::GlobalStore;
-use crate::stdio::LogStream;
+use crate::stdio::{LogStream, PanicCapture};
 
 /// What a guest call is for, which decides what its imports may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +93,8 @@ pub struct HostState {
     pub(crate) ticks_used: u64,
     /// Epoch ticks the current call may run for.
     pub(crate) ticks_allowed: u64,
+    /// The panic the guest printed during the current call, if any.
+    pub(crate) panic: PanicCapture,
 }
 
 /// What [`HostState::new`] needs.
@@ -122,6 +124,7 @@ impl HostState {
     /// clock stays at `replay.clock_start` until [`HostState::unfreeze_clock`].
     pub fn new(config: HostConfig) -> Self {
         let clock_frozen = Arc::new(AtomicBool::new(true));
+        let panic = PanicCapture::default();
         let clock = ReplayClock {
             start: config.replay.clock_start,
             frozen: Arc::clone(&clock_frozen),
@@ -134,7 +137,7 @@ impl HostState {
 
         let wasi = WasiCtxBuilder::new()
             .stdout(LogStream::stdout(Arc::clone(&config.route)))
-            .stderr(LogStream::stderr(Arc::clone(&config.route)))
+            .stderr(LogStream::stderr(Arc::clone(&config.route), panic.clone()))
             .wall_clock(clock)
             .secure_random(StdRng::from_seed(config.replay.seed))
             .insecure_random(StdRng::from_seed(insecure_key))
@@ -160,6 +163,7 @@ impl HostState {
             violation: None,
             ticks_used: 0,
             ticks_allowed: 0,
+            panic,
         }
     }
 

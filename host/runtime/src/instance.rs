@@ -64,7 +64,14 @@ impl CallError {
         {
             return Self::Sandbox(violation.clone());
         }
-        Self::Trap(format!("{error:#}"))
+        // The guest's own panic message says more than wasmtime's trap
+        // ("wasm `unreachable` instruction executed"); the wasm backtrace
+        // goes to the debug log only.
+        tracing::debug!(error = format!("{error:#}"), "guest trap with backtrace");
+        match host.panic.take() {
+            Some(panic) => Self::Trap(panic),
+            None => Self::Trap(error.root_cause().to_string()),
+        }
     }
 }
 
@@ -193,6 +200,7 @@ impl RouteInstance {
         }
         let host = self.store.data_mut();
         host.violation = None;
+        host.panic.take();
         host.ticks_used = 0;
         host.ticks_allowed = self.cpu_ticks;
         self.store.set_epoch_deadline(1);
@@ -203,7 +211,7 @@ impl RouteInstance {
         result.map_err(|error| {
             self.poisoned = true;
             let error = CallError::from_wasmtime(error, self.store.data());
-            tracing::warn!(route = &*self.route, error = %error, "guest call trapped");
+            tracing::debug!(route = &*self.route, error = %error, "guest call trapped");
             error
         })
     }

@@ -17,6 +17,50 @@ const MAX_LINE: usize = 4096;
 pub(crate) struct LogStream {
     route: Arc<str>,
     name: &'static str,
+    panic: PanicCapture,
+}
+
+/// The last panic a guest printed to stderr. Rust's panic hook writes
+/// `thread '…' panicked at FILE:LINE:COL:` and the message on the next
+/// line; the host puts both into the trap's error.
+#[derive(Clone, Default)]
+pub(crate) struct PanicCapture(Arc<std::sync::Mutex<PanicLines>>);
+
+#[derive(Default)]
+struct PanicLines {
+    location: Option<String>,
+    message: Option<String>,
+}
+
+impl PanicCapture {
+    /// Returns and clears `panicked at FILE:LINE:COL: MESSAGE`, if the guest
+    /// printed a panic since the last call.
+    pub(crate) fn take(&self) -> Option<String> {
+        let mut lines = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let location = lines.location.take()?;
+        let message = lines.message.take().unwrap_or_default();
+        Some(
+            format!("panicked at {location} {message}")
+                .trim_end()
+                .to_string(),
+        )
+    }
+
+    fn observe(&self, line: &str) {
+        let mut lines = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, location)) = line.split_once(" panicked at ") {
+            lines.location = Some(location.to_string());
+            lines.message = None;
+        } else if lines.location.is_some() && lines.message.is_none() && !line.trim().is_empty() {
+            lines.message = Some(line.to_string());
+        }
+    }
 }
 
 impl LogStream {
@@ -24,13 +68,15 @@ impl LogStream {
         Self {
             route,
             name: "stdout",
+            panic: PanicCapture::default(),
         }
     }
 
-    pub(crate) fn stderr(route: Arc<str>) -> Self {
+    pub(crate) fn stderr(route: Arc<str>, panic: PanicCapture) -> Self {
         Self {
             route,
             name: "stderr",
+            panic,
         }
     }
 
@@ -82,6 +128,14 @@ impl LineWriter {
     fn emit(&mut self) {
         let text = String::from_utf8_lossy(&self.line);
         let text = text.trim_end_matches('\r');
+        if self.stream.name == "stderr" {
+            self.stream.panic.observe(text);
+        }
+        if text.is_empty() {
+            self.line.clear();
+            self.truncated = false;
+            return;
+        }
         let route = &*self.stream.route;
         let suffix = if self.truncated { " [line cut]" } else { "" };
         if self.stream.name == "stdout" {
