@@ -22,6 +22,23 @@ impl Write for Captured {
     }
 }
 
+/// Renders a route once in a fresh live instance, which is dropped after.
+async fn render_once(
+    runtime: &trellis_runtime::Runtime,
+    resolved: trellis_runtime::Resolved,
+) -> Result<(), trellis_runtime::CallError> {
+    let mut instance = runtime
+        .instantiate(
+            resolved.route,
+            resolved.request,
+            Mode::Live,
+            GlobalStore::new(),
+            Replay::fresh(),
+        )
+        .await?;
+    instance.render().await.map(|_| ())
+}
+
 #[test]
 fn guest_output_goes_to_log_with_route() {
     let (_, runtime) = load_runtime("tests/guests");
@@ -41,20 +58,9 @@ fn guest_output_goes_to_log_with_route() {
         .unwrap();
 
     tracing::subscriber::with_default(subscriber, || {
-        async_runtime.block_on(async {
-            let mut instance = runtime
-                .instantiate(
-                    resolved.route,
-                    resolved.request,
-                    Mode::Live,
-                    GlobalStore::new(),
-                    Replay::fresh(),
-                )
-                .await
-                .unwrap();
-            instance.render().await.unwrap();
-            drop(instance);
-        });
+        async_runtime
+            .block_on(render_once(&runtime, resolved))
+            .unwrap();
     });
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -81,19 +87,7 @@ fn guest_panic_message_reaches_error() {
         .build()
         .unwrap();
 
-    let result = async_runtime.block_on(async {
-        let mut instance = runtime
-            .instantiate(
-                resolved.route,
-                resolved.request,
-                Mode::Live,
-                GlobalStore::new(),
-                Replay::fresh(),
-            )
-            .await
-            .unwrap();
-        instance.render().await.map(|_| ())
-    });
+    let result = async_runtime.block_on(render_once(&runtime, resolved));
 
     let Err(trellis_runtime::CallError::Trap(message)) = result else {
         panic!("expected a trap, got {result:?}");

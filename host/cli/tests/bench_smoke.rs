@@ -3,18 +3,12 @@
 //! measure. The criterion benchmarks have their own smoke step in
 //! `scripts/dev test` (`cargo test --workspace --bench '*'`).
 
+mod common;
+
+use common::repo_root;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("the CLI crate lives at host/cli")
-        .to_path_buf()
-}
 
 /// Returns a port that was free a moment ago.
 fn free_port() -> u16 {

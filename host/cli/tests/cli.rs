@@ -1,15 +1,9 @@
 //! The `trellis` binary: help text and prerendering without a server.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("the CLI crate lives at host/cli")
-        .to_path_buf()
-}
+use common::repo_root;
+use std::process::Command;
 
 fn trellis(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_trellis"))

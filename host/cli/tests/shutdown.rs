@@ -1,8 +1,10 @@
 //! `trellis serve` on SIGTERM: connected tabs get `shutdown`, and the
 //! process exits with status 0 within its shutdown timeout.
 
+mod common;
+
+use common::repo_root;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -12,14 +14,6 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
 /// A fixed key, so the test writes no server key file into the example.
 const SERVER_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("the CLI crate lives at host/cli")
-        .to_path_buf()
-}
 
 /// Kills the child on drop, so a failed test leaves no process behind.
 struct Killed(Child);
