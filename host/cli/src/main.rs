@@ -38,7 +38,7 @@ enum Command {
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// The address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:3000")]
+        #[arg(long, default_value = "127.0.0.1:3000", value_parser = parse_listen)]
         listen: SocketAddr,
         /// Mark the session cookie `Secure`; set it when clients reach the
         /// app over HTTPS (through a proxy that terminates TLS).
@@ -154,6 +154,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Parses `--listen`: an IP address and port, or a host name and port such
+/// as `localhost:3000`, which resolves to its first address.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let invalid = || {
+        format!(
+            "expected ADDRESS:PORT, such as 127.0.0.1:3000, [::1]:3000 or localhost:3000; got {text:?}"
+        )
+    };
+    if !text.contains(':') {
+        return Err(invalid());
+    }
+    std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|error| format!("failed to resolve {text:?}: {error}"))?
+        .next()
+        .ok_or_else(invalid)
 }
 
 fn load_config(app_dir: &Path) -> anyhow::Result<AppConfig> {

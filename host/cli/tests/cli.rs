@@ -102,3 +102,12 @@ fn missing_app_config_is_reported() {
     assert!(!output.status.success());
     assert!(stderr.contains("trellis.toml"), "{stderr}");
 }
+
+#[test]
+fn listen_rejects_address_without_port() {
+    let output = trellis(&["serve", "examples/counter", "--listen", "localhost"]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("expected ADDRESS:PORT"), "{stderr}");
+}
