@@ -22,6 +22,29 @@ impl Write for Captured {
     }
 }
 
+/// Returns the log of this test process, installing the subscriber that
+/// writes it on first use.
+///
+/// The subscriber is the global default, not a scoped one per test:
+/// tracing caches whether a callsite is enabled, and a test thread without
+/// a subscriber could make that cache skip the guest-output callsites for
+/// another test's scoped subscriber.
+fn captured_log() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber is set");
+        captured
+    })
+}
+
 /// Renders a route once in a fresh live instance, which is dropped after.
 async fn render_once(
     runtime: &trellis_runtime::Runtime,
@@ -45,23 +68,15 @@ fn guest_output_goes_to_log_with_route() {
     let resolved = runtime
         .resolve("/stderr")
         .expect("the test app has /stderr");
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
+    let captured = captured_log();
     let async_runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
 
-    tracing::subscriber::with_default(subscriber, || {
-        async_runtime
-            .block_on(render_once(&runtime, resolved))
-            .unwrap();
-    });
+    async_runtime
+        .block_on(render_once(&runtime, resolved))
+        .unwrap();
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let stdout_line = log.lines().find(|line| line.contains("hello from stdout"));
@@ -80,6 +95,7 @@ fn guest_output_goes_to_log_with_route() {
 
 #[test]
 fn guest_panic_message_reaches_error() {
+    captured_log();
     let (_, runtime) = load_runtime("tests/guests");
     let resolved = runtime.resolve("/panic").expect("the test app has /panic");
     let async_runtime = tokio::runtime::Builder::new_current_thread()
