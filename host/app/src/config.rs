@@ -12,7 +12,7 @@ pub const CONFIG_FILE: &str = "trellis.toml";
 /// A loaded and checked `trellis.toml`.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
-    /// The app directory: the folder that holds `trellis.toml`.
+    /// The app directory: the folder that contains `trellis.toml`.
     pub dir: PathBuf,
     /// The page title, `Trellis` when unset.
     pub title: String,
@@ -22,7 +22,7 @@ pub struct AppConfig {
     pub limits: Limits,
     /// Lifetimes of user and render sessions.
     pub sessions: Sessions,
-    /// The file that holds the server key (absolute), when set.
+    /// The file that contains the server key (absolute), when set.
     pub server_key_file: Option<PathBuf>,
     /// Origins, besides the server's own, whose pages may open a Socket.IO
     /// connection, from the top-level `allowed-origins` key.
@@ -63,11 +63,11 @@ impl Default for Sessions {
 pub struct RouteConfig {
     /// The path pattern, such as `/items/:id`.
     pub pattern: RoutePattern,
-    /// Where the route's component comes from.
+    /// The source of the route's component.
     pub source: RouteSource,
 }
 
-/// Where a route's component comes from.
+/// The source of a route's component: a crate to build or a built file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RouteSource {
     /// A guest crate directory (absolute), built by `trellis build`.
@@ -89,7 +89,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // 64 MiB holds a large route's VDOM many times over while keeping a
+        // 64 MiB fits a large route's VDOM many times over while keeping a
         // runaway allocation cheap; one second is far above a normal render
         // (tens of microseconds) yet short enough that a looping guest is
         // noticed quickly.
@@ -117,7 +117,7 @@ pub enum ConfigError {
     Parse {
         /// The file.
         path: PathBuf,
-        /// What is wrong.
+        /// The parse error.
         #[source]
         source: toml::de::Error,
     },
@@ -126,7 +126,7 @@ pub enum ConfigError {
     Pattern {
         /// The file.
         file: PathBuf,
-        /// What is wrong.
+        /// The parse error.
         #[source]
         source: PatternError,
     },

@@ -22,7 +22,7 @@ enum Segment {
 pub struct PatternError {
     /// The pattern as written.
     pub pattern: String,
-    /// What is wrong with it.
+    /// The reason the pattern is invalid.
     pub reason: &'static str,
 }
 

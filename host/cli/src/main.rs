@@ -28,13 +28,13 @@ struct Cli {
 enum Command {
     /// Compile the app's guest crates to WebAssembly components.
     Build {
-        /// The app directory, which holds trellis.toml.
+        /// The app directory, which contains trellis.toml.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
     },
     /// Serve the app over HTTP and Socket.IO, building stale guests first.
     Serve {
-        /// The app directory, which holds trellis.toml.
+        /// The app directory, which contains trellis.toml.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// The address and port to listen on.
@@ -54,7 +54,7 @@ enum Command {
     },
     /// Write the HTML document that `GET PATH` returns, without a server.
     Prerender {
-        /// The app directory, which holds trellis.toml.
+        /// The app directory, which contains trellis.toml.
         app_dir: PathBuf,
         /// The path to prerender, with an optional query, such as `/items/4`.
         path: String,

@@ -12,44 +12,16 @@
 //! into `TRELLIS_TARGET_DIR` when set. Run with
 //! `TRELLIS_TARGET_DIR=$PWD/target/guests cargo bench -p trellis-runtime`.
 
-use std::path::Path;
-
-use criterion::{Criterion, criterion_group, criterion_main};
-use trellis_app::AppConfig;
-use trellis_build::BuildOptions;
-use trellis_runtime::{GlobalStore, Mode, Replay, RouteSpec, Runtime, RuntimeOptions, cache_dir};
-
-/// Builds the guests of `app_dir` (relative to the repository root) and
-/// loads only the route whose pattern is `pattern`, with the app's limits,
-/// the default pool size and the app's component cache, as `trellis serve`
-/// does.
-fn load_route(app_dir: &str, pattern: &str) -> Runtime {
-    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let config = AppConfig::load(&repo_root.join(app_dir))
-        .unwrap_or_else(|error| panic!("failed to load {app_dir}/trellis.toml: {error}"));
-    let built = trellis_build::build_app(&config, &BuildOptions::for_app(&config))
-        .unwrap_or_else(|error| panic!("failed to build the guests of {app_dir}: {error}"));
-    let routes: Vec<RouteSpec> = built
-        .into_iter()
-        .filter(|route| route.pattern.as_str() == pattern)
-        .map(|route| RouteSpec {
-            pattern: route.pattern,
-            component: route.component,
-        })
-        .collect();
-    assert_eq!(routes.len(), 1, "{app_dir} has no route {pattern}");
-
-    let options = RuntimeOptions {
-        limits: config.limits,
-        max_instances: None,
-        cache_dir: Some(cache_dir(&config.dir.join(".trellis"))),
-    };
-    Runtime::load(routes, options)
-        .unwrap_or_else(|error| panic!("failed to load the component of {pattern}: {error}"))
+mod support {
+    pub mod load_route;
 }
 
+use criterion::{Criterion, criterion_group, criterion_main};
+use support::load_route::load_route;
+use trellis_runtime::{GlobalStore, Mode, Replay};
+
 fn instantiate(c: &mut Criterion) {
-    let runtime = load_route("examples/counter", "/");
+    let (_, runtime) = load_route("examples/counter", "/");
     let resolved = runtime
         .resolve("/")
         .expect("the counter app has a `/` route");

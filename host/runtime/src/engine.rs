@@ -9,7 +9,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// How often the epoch ticker advances the engine's epoch. A guest call
 /// notices its deadline at the next tick after it passes, and yields to the
 /// async executor at every tick, so this is also the longest time one guest
-/// holds a host thread without a pause.
+/// occupies a host thread without a pause.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Bytes of each pooled linear memory kept resident when its slot is reused.
@@ -26,7 +26,7 @@ pub struct EngineOptions {
     pub memory_limit: u64,
     /// Number of guest instances that can exist at once: the size of the
     /// pooling allocator's pools. Every mounted route and every prerender in
-    /// progress holds one.
+    /// progress uses one.
     pub max_instances: u32,
 }
 
@@ -74,8 +74,10 @@ pub fn new_engine(options: &EngineOptions) -> wasmtime::Result<(Engine, EpochTic
     let instances = options.max_instances;
     pool.total_component_instances(instances);
     // A wasm32-wasip2 Rust guest has one main core module and a few small
-    // shim modules that wasm-component-ld adds; four core instances and two
-    // memories and tables per component leave room for that layout.
+    // shim modules that wasm-component-ld adds. A component may use up to
+    // eight core instances, two memories and four tables, and the pool
+    // totals assume four core instances, two memories and four tables on
+    // average.
     pool.max_core_instances_per_component(8);
     pool.total_core_instances(instances.saturating_mul(4));
     pool.max_memories_per_component(2);

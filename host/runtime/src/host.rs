@@ -44,7 +44,7 @@ pub struct RequestInfo {
 pub struct Replay {
     /// Seed of the guest's random number generator.
     pub seed: [u8; 32],
-    /// Wall-clock time, since the UNIX epoch, that the guest sees while the
+    /// Wall-clock time, since the UNIX epoch, that the guest reads while the
     /// clock is frozen.
     pub clock_start: Duration,
 }
@@ -97,7 +97,7 @@ pub struct HostState {
     pub(crate) panic: PanicCapture,
 }
 
-/// What [`HostState::new`] needs.
+/// Settings for [`HostState::new`].
 pub struct HostConfig {
     /// The route's path pattern, used to tag log lines.
     pub route: Arc<str>,
@@ -267,7 +267,7 @@ impl bindings::trellis::ui::navigation::Host for HostState {
     }
 }
 
-/// The longest guest log message the host writes; longer ones are cut.
+/// Maximum length of a guest log message, in bytes; longer ones are cut.
 const MAX_LOG_MESSAGE: usize = 4096;
 
 impl bindings::trellis::ui::log::Host for HostState {

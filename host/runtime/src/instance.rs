@@ -64,7 +64,7 @@ impl CallError {
         {
             return Self::Sandbox(violation.clone());
         }
-        // The guest's own panic message says more than wasmtime's trap
+        // The guest's own panic message is more useful than wasmtime's trap
         // ("wasm `unreachable` instruction executed"); the wasm backtrace
         // goes to the debug log only.
         tracing::debug!(error = format!("{error:#}"), "guest trap with backtrace");

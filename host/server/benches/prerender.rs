@@ -13,13 +13,13 @@
 //! into `TRELLIS_TARGET_DIR` when set. Run with
 //! `TRELLIS_TARGET_DIR=$PWD/target/guests cargo bench -p trellis-server`.
 
-use std::path::Path;
+#[path = "../../runtime/benches/support/load_route.rs"]
+mod load_route;
+
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use trellis_app::AppConfig;
-use trellis_build::BuildOptions;
-use trellis_runtime::{RouteSpec, Runtime, RuntimeOptions, cache_dir};
+use load_route::load_route;
 use trellis_server::{App, ServerOptions, SessionId};
 
 /// The benchmarked routes as (name, app directory, route pattern, request
@@ -30,33 +30,9 @@ const ROUTES: [(&str, &str, &str, &str); 3] = [
     ("table_1000_rows", "tests/guests", "/table", "/table"),
 ];
 
-/// Builds the guests of `app_dir` (relative to the repository root) and
-/// returns an app that serves only the route whose pattern is `pattern`,
-/// with the app's limits, the default pool size and the app's component
-/// cache, as `trellis serve` does.
+/// Loads the route and wraps it in an app with the default server options.
 fn load_app(app_dir: &str, pattern: &str) -> Arc<App> {
-    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let config = AppConfig::load(&repo_root.join(app_dir))
-        .unwrap_or_else(|error| panic!("failed to load {app_dir}/trellis.toml: {error}"));
-    let built = trellis_build::build_app(&config, &BuildOptions::for_app(&config))
-        .unwrap_or_else(|error| panic!("failed to build the guests of {app_dir}: {error}"));
-    let routes: Vec<RouteSpec> = built
-        .into_iter()
-        .filter(|route| route.pattern.as_str() == pattern)
-        .map(|route| RouteSpec {
-            pattern: route.pattern,
-            component: route.component,
-        })
-        .collect();
-    assert_eq!(routes.len(), 1, "{app_dir} has no route {pattern}");
-
-    let options = RuntimeOptions {
-        limits: config.limits,
-        max_instances: None,
-        cache_dir: Some(cache_dir(&config.dir.join(".trellis"))),
-    };
-    let runtime = Runtime::load(routes, options)
-        .unwrap_or_else(|error| panic!("failed to load the component of {pattern}: {error}"));
+    let (config, runtime) = load_route(app_dir, pattern);
     App::new(runtime, config.title, ServerOptions::default())
 }
 

@@ -61,7 +61,7 @@ impl ServerKey {
     ///
     /// # Errors
     ///
-    /// Returns [`KeyError`] when the file cannot be read or written, or holds
+    /// Returns [`KeyError`] when the file cannot be read or written, or contains
     /// something other than 64 hex digits.
     pub fn load_or_create(path: &Path) -> Result<(Self, bool), KeyError> {
         let io = |source| KeyError::Io {

@@ -1,7 +1,7 @@
 //! The Trellis server: prerenders routes over HTTP and runs render sessions
 //! over Socket.IO.
 //!
-//! [`App`] holds the [`trellis_runtime::Runtime`] of one app and serves it:
+//! [`App`] owns the [`trellis_runtime::Runtime`] of one app and serves it:
 //! [`App::prerender`] answers a GET with a complete HTML document,
 //! [`router`] builds the axum router with the Socket.IO endpoint at
 //! `/socket.io/` and the client runtime at [`page::CLIENT_PATH`], and
@@ -80,7 +80,7 @@ impl Default for ServerOptions {
         Self {
             secure_cookies: false,
             // Form submissions are the largest messages a tab sends; 64 KiB
-            // holds a long form while bounding what one message can cost.
+            // fits a long form while bounding what one message can cost.
             max_message_bytes: 64 << 10,
             allowed_origins: Vec::new(),
             unclaimed_session_ttl: Duration::from_secs(60),
@@ -128,7 +128,7 @@ impl App {
         &self.runtime
     }
 
-    /// Returns how many user sessions this process holds, unclaimed ones
+    /// Returns how many user sessions this process keeps, unclaimed ones
     /// included.
     pub fn user_session_count(&self) -> usize {
         self.user_sessions.count()
@@ -303,7 +303,7 @@ pub async fn serve(
         .into_future();
     let mut server = std::pin::pin!(server);
     // The signal comes first: the server future may complete as soon as the
-    // signal arrives, and the clients must still be told.
+    // signal arrives, and the clients must still get the `shutdown` message.
     tokio::select! {
         biased;
         received = signal_received => {

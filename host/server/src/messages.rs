@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::page::RenderData;
 
-/// The longest path, with query, that `mount` accepts, in bytes.
+/// Maximum length of a `mount` path with its query, in bytes.
 pub const MAX_PATH_LEN: usize = 2048;
 
 /// A checked `mount` message.
@@ -14,7 +14,7 @@ pub const MAX_PATH_LEN: usize = 2048;
 pub struct Mount {
     /// The path to mount, with an optional query.
     pub path: String,
-    /// The render data of the page the browser holds, or `null`.
+    /// The render data of the page in the browser, or `null`.
     #[serde(default, deserialize_with = "optional_object")]
     pub render: Option<RenderData>,
 }

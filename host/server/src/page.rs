@@ -16,7 +16,7 @@ pub struct RenderData {
     pub path: String,
     /// Hex render ID of the prerendered tree; empty when not prerendered.
     pub render_id: String,
-    /// Whether the root element holds prerendered markup.
+    /// Whether the root element contains prerendered markup.
     pub prerendered: bool,
     /// The replay token of the prerender's random seed and clock start;
     /// empty when not prerendered.

@@ -55,7 +55,7 @@ enum Command {
     },
 }
 
-/// What a render session task receives.
+/// An input of a render session task.
 enum Input {
     /// A client message from connection `socket`, with its arrival ticket.
     Message {
@@ -102,7 +102,7 @@ impl RenderSessions {
     }
 }
 
-/// What the connect middleware decided for a connection, read by the
+/// The connect middleware's decision for a connection, read by the
 /// connect handler once the connection is acknowledged.
 #[derive(Clone)]
 enum ConnectOutcome {
@@ -680,10 +680,10 @@ impl RenderSession {
                 "no route is mounted at this path",
             );
         };
-        // NOTE: the guest SDK numbers handlers afresh on every render, so an
-        // event sent before the client applied a patch that reached it later
-        // (a re-render caused by another route's global-state write) can name
-        // an ID that now belongs to another element's handler.
+        // NOTE: the guest SDK numbers handlers afresh on every render. An
+        // event that the client sent before a patch reached it (say, a
+        // re-render after another route wrote global state) can therefore
+        // name an ID that now belongs to another element's handler.
         let Some(kind) = route.listeners.get(&event.handler).copied() else {
             let message = format!(
                 "handler {} is not in the route's current render",
@@ -943,7 +943,7 @@ impl RenderSession {
     }
 }
 
-/// The tree shown in place of a route that failed.
+/// Builds the tree shown in place of a route that failed.
 fn error_node() -> Node {
     let mut element = Element::new("div");
     element.attrs.push(Attr {

@@ -4,7 +4,7 @@
 //! The page carries a nonce, the clock start and a MAC over both, the user
 //! session ID and the route path under the server key. The seed itself is
 //! derived from the server key and never leaves the host, so a client can
-//! neither choose nor learn the values a route draws, and a token made for
+//! neither choose nor learn the values a route draws. A token made for
 //! another user session or another route does not verify.
 
 use std::time::Duration;

@@ -279,7 +279,7 @@ impl UserSessions {
         });
     }
 
-    /// Returns how many sessions this process holds.
+    /// Returns how many sessions this process keeps.
     pub(crate) fn count(&self) -> usize {
         self.lock().sessions.len()
     }
